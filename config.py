@@ -1,0 +1,58 @@
+"""Configuration classes; every secret and location comes from the environment."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hotline.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    JSON_AS_ASCII = False
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    HOTLINE_TIMEZONE = os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
+    # Working hours as "HH:MM-HH:MM" ranges separated by commas.
+    HOTLINE_WORKING_HOURS = os.environ.get("HOTLINE_WORKING_HOURS", "09:00-12:00,13:30-17:30")
+    HOTLINE_TOKEN_MAX_AGE = _env_int("HOTLINE_TOKEN_MAX_AGE", 12 * 3600)
+    HOTLINE_RETURN_WINDOW_DAYS = _env_int("HOTLINE_RETURN_WINDOW_DAYS", 2)
+    HOTLINE_MAX_EXTENSION_DAYS = _env_int("HOTLINE_MAX_EXTENSION_DAYS", 10)
+    HOTLINE_REVISIT_DAYS = _env_int("HOTLINE_REVISIT_DAYS", 2)
+    HOTLINE_SEVERE_AFTER_DAYS = _env_int("HOTLINE_SEVERE_AFTER_DAYS", 5)
+    HOTLINE_UNREACHABLE_ATTEMPTS = _env_int("HOTLINE_UNREACHABLE_ATTEMPTS", 3)
+    HOTLINE_DEMO_PASSWORD = os.environ.get("HOTLINE_DEMO_PASSWORD", "hotline-demo")
+    HOTLINE_PER_PAGE_MAX = 100
+
+
+class DevelopmentConfig(Config):
+    # A fixed development key keeps `make run` zero-setup; production refuses it.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("HOTLINE_TEST_DATABASE_URL", "sqlite://")
+
+
+class ProductionConfig(Config):
+    pass
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def from_environment():
+    return CONFIGS[os.environ.get("HOTLINE_ENV", "development")]

@@ -1,0 +1,120 @@
+"""Pydantic models describing API responses and query strings (used for the OpenAPI document)."""
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from hotline.codes import CHANNELS, LATENESS, TICKET_TYPES, URGENCIES
+from hotline.tickets.workflow import State
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class UserOut(Out):
+    id: int
+    username: str
+    full_name: str
+    roles: list[str]
+    department_id: int | None
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    username: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class TokenOut(Out):
+    token: str
+    user: UserOut
+
+
+class DepartmentOut(Out):
+    id: int
+    code: str
+    name: str
+    area: str | None
+
+
+class DepartmentList(Out):
+    items: list[DepartmentOut]
+
+
+class CategoryOut(Out):
+    id: int
+    parent_id: int | None
+    level: int
+    code: str | None
+    name: str
+    path: str
+
+
+class CategoryList(Out):
+    items: list[CategoryOut]
+
+
+class EventOut(Out):
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    note: str | None
+    created_at: datetime
+
+
+class TicketOut(Out):
+    number: str
+    channel: str
+    caller_name: str | None
+    caller_phone: str | None
+    is_enterprise: bool
+    subject: str | None
+    content: str
+    address: str | None
+    area: str | None
+    type: str
+    urgency: str
+    category_id: int | None
+    department_id: int | None
+    assisting_department_ids: list[int]
+    state: str
+    version: int
+    reopen_count: int
+    duplicate_of: str | None
+    created_at: datetime
+    dispatched_at: datetime | None
+    signed_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    sign_due_at: datetime | None
+    complete_due_at: datetime | None
+    lateness: Literal[tuple(LATENESS)]
+    suggestions: dict | None = None
+    events: list[EventOut] | None = None
+
+
+class TicketPage(Out):
+    items: list[TicketOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class TicketQuery(BaseModel):
+    """Filters for GET /tickets; every parameter is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+    state: Literal[tuple(State)] | None = None
+    department_id: Annotated[int, Field(gt=0)] | None = None
+    urgency: Literal[tuple(URGENCIES)] | None = None
+    type: Literal[tuple(TICKET_TYPES)] | None = None
+    channel: Literal[tuple(CHANNELS)] | None = None
+    overdue: bool | None = Field(None, description="true: 有已超期未完成的时限")
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
+        None, description="在编号、标题、诉求内容、地址中搜索")
+    created_from: date | datetime | None = None
+    created_to: date | datetime | None = None
+    page: Annotated[int, Field(ge=1)] = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 20

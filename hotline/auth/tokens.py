@@ -1,0 +1,41 @@
+"""Signed, expiring API tokens; changing a password or disabling a user revokes them."""
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from hotline.auth.models import User
+from hotline.errors import Unauthorized
+from hotline.extensions import db
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="hotline-api-token")
+
+
+def _fingerprint(user):
+    return user.password_hash[-16:]
+
+
+def issue_token(user):
+    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
+
+
+def user_from_token(token):
+    max_age = current_app.config["HOTLINE_TOKEN_MAX_AGE"]
+    try:
+        payload = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise Unauthorized("访问令牌已过期，请重新登录", code="token_expired") from None
+    except BadSignature:
+        raise Unauthorized("访问令牌无效") from None
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or not user.active or payload.get("fp") != _fingerprint(user):
+        raise Unauthorized("访问令牌已失效，请重新登录")
+    return user
+
+
+def authenticate(username, password):
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        raise Unauthorized("用户名或密码错误", code="invalid_credentials")
+    return user

@@ -1,0 +1,69 @@
+"""A realistic demo city: departments, the category taxonomy and one user per role."""
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from hotline.auth.models import User
+from hotline.directory.models import Category, Department
+from hotline.extensions import db
+from hotline.tickets.workflow import Role
+
+CITY_FILE = Path(__file__).parent / "directory" / "demo_city.json"
+CENTRE_USERS = [
+    ("admin", "系统管理员", {Role.ADMIN}),
+    ("operator1", "话务员一号", {Role.OPERATOR}),
+    ("dispatcher1", "派单审核员一号", {Role.DISPATCHER}),
+    ("revisitor1", "回访员一号", {Role.REVISITOR}),
+    ("supervisor1", "督办领导一号", {Role.SUPERVISOR}),
+]
+
+
+def load_city():
+    return json.loads(CITY_FILE.read_text(encoding="utf-8"))
+
+
+def seed_demo(password):
+    """Create what is missing; running it twice changes nothing."""
+    city = load_city()
+    departments = {d.code: d for d in db.session.scalars(select(Department))}
+    for spec in city["departments"]:
+        if spec["code"] not in departments:
+            departments[spec["code"]] = Department(code=spec["code"], name=spec["name"],
+                                                   area=spec.get("area"))
+            db.session.add(departments[spec["code"]])
+    _seed_categories(city["categories"])
+    users = {u.username for u in db.session.scalars(select(User))}
+    for username, full_name, roles in CENTRE_USERS:
+        if username not in users:
+            _add_user(username, full_name, roles, password)
+    for code, department in departments.items():
+        if f"dept_{code}" not in users:
+            _add_user(f"dept_{code}", f"{department.name}办理员", {Role.DEPARTMENT}, password,
+                      department)
+    db.session.flush()
+    return len(departments)
+
+
+def _add_user(username, full_name, roles, password, department=None):
+    user = User(username=username, full_name=full_name, department=department)
+    user.roles = roles
+    user.set_password(password)
+    db.session.add(user)
+
+
+def _seed_categories(tree, parent=None, level=1):
+    for node in tree:
+        if isinstance(node, str):
+            node = {"name": node}
+        category = db.session.scalar(
+            select(Category).where(Category.parent_id == (parent.id if parent else None),
+                                   Category.name == node["name"])
+        ) if parent else db.session.scalar(
+            select(Category).where(Category.parent_id.is_(None), Category.name == node["name"])
+        )
+        if category is None:
+            category = Category(name=node["name"], code=node.get("code"), level=level, parent=parent)
+            db.session.add(category)
+            db.session.flush()
+        _seed_categories(node.get("children", []), category, level + 1)

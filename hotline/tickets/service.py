@@ -1,0 +1,446 @@
+"""The one door through which tickets are created and change state (SPEC §3–4)."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import exists, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from hotline.directory.calendar import policy_for, work_calendar
+from hotline.directory.models import Category, Department
+from hotline.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from hotline.extensions import db
+from hotline.tickets import schemas, workflow
+from hotline.tickets.deadlines import Clock, Limit, clocks_for, make_clock, worst
+from hotline.tickets.models import (
+    Assignment,
+    ExtensionRequest,
+    Revisit,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+    assignment_assists,
+)
+from hotline.tickets.workflow import Role, State
+from hotline.timeutil import utcnow
+
+CLOCK_KINDS = ("sign", "contact", "onsite", "complete")
+TICKET_FIELDS = tuple(schemas.TicketCreate.model_fields)
+
+
+# --- reading -------------------------------------------------------------------------
+
+def visible_to(user):
+    """A filter on Ticket: centre staff see everything, a department what it holds or held."""
+    if user.is_centre_staff:
+        return True
+    held = exists().where(Assignment.ticket_id == Ticket.id,
+                          Assignment.department_id == user.department_id)
+    assisted = exists().where(
+        Assignment.ticket_id == Ticket.id,
+        Assignment.id == assignment_assists.c.assignment_id,
+        assignment_assists.c.department_id == user.department_id,
+    )
+    return or_(held, assisted)
+
+
+def get_ticket(number, user, for_update=False):
+    query = select(Ticket).where(Ticket.number == number, visible_to(user))
+    if for_update:
+        query = query.with_for_update()
+    ticket = db.session.scalar(query)
+    if ticket is None:
+        raise NotFound(f"工单 {number} 不存在")
+    return ticket
+
+
+def lateness(ticket, now):
+    """The worst level over the ticket's clocks, each judged when met or else at `now`."""
+    ended = ticket.closed_at if ticket.state in workflow.TERMINAL_STATES else None
+    met = {
+        "sign": ticket.signed_at,
+        "contact": ticket.contacted_at or ticket.replied_at,
+        "onsite": ticket.onsite_at or ticket.replied_at,
+        "complete": ticket.replied_at,
+    }
+    return worst(
+        clock.level(now, met[kind] or ended) for kind, clock in _current_clocks(ticket).items()
+    )
+
+
+def overdue_condition(now):
+    """SQL: the ticket is with a department and one of its clocks ran out unmet."""
+    running = Ticket.state.in_(workflow.WITH_DEPARTMENT)
+    return running & or_(
+        (Ticket.sign_due_at < now) & Ticket.signed_at.is_(None),
+        (Ticket.contact_due_at < now) & Ticket.contacted_at.is_(None),
+        (Ticket.onsite_due_at < now) & Ticket.onsite_at.is_(None),
+        (Ticket.complete_due_at < now) & Ticket.replied_at.is_(None),
+    )
+
+
+# --- creating ------------------------------------------------------------------------
+
+def create_ticket(data, actor, now=None):
+    if not actor.has_role(Role.OPERATOR):
+        raise Forbidden("只有话务员可以受理工单")
+    params = schemas.parse(schemas.TicketCreate, data)
+    if params.category_id is not None:
+        _category(params.category_id)
+    now = now or utcnow()
+    ticket = Ticket(
+        number=_next_number(now), state=State.RECEIVED, created_at=now, updated_at=now,
+        created_by_id=actor.id, **params.model_dump(),
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    _record(ticket, "create", None, actor, now, None, {})
+    return ticket
+
+
+def _next_number(now):
+    day = now.astimezone(work_calendar().tz).date()
+    for _ in range(3):
+        row = db.session.scalar(
+            select(TicketSequence).where(TicketSequence.day == day).with_for_update()
+        )
+        if row is not None:
+            row.last += 1
+            db.session.flush()
+            return f"{day:%Y%m%d}-{row.last:06d}"
+        try:
+            with db.session.begin_nested():
+                db.session.add(TicketSequence(day=day, last=0))
+        except IntegrityError:
+            continue  # another request created today's counter first
+    raise Conflict("工单编号生成冲突，请重试")
+
+
+# --- acting --------------------------------------------------------------------------
+
+@dataclass
+class Step:
+    ticket: Ticket
+    actor: object
+    params: object
+    now: datetime
+
+    @property
+    def calendar(self):
+        return work_calendar()
+
+    def setting(self, name):
+        return current_app.config[name]
+
+
+def perform(number, action, actor, data, now=None):
+    """Validate, lock, check rules and version, apply, and append the event."""
+    if action not in workflow.RULES:
+        raise NotFound(f"未知操作：{action}", code="unknown_action")
+    params = schemas.parse(schemas.ACTION_INPUTS[action], data)
+    ticket = get_ticket(number, actor, for_update=True)
+    workflow.check(action, State(ticket.state), actor.roles)
+    if action in workflow.DEPARTMENT_ACTIONS and ticket.department_id != actor.department_id:
+        raise Forbidden("该工单当前不由本单位承办")
+    if params.version is not None and params.version != ticket.version:
+        raise Conflict(
+            "工单已被他人更新，请刷新后重试",
+            details={"expected": params.version, "current": ticket.version},
+        )
+    step = Step(ticket, actor, params, now or utcnow())
+    from_state = ticket.state
+    note, extra = HANDLERS[action](step)
+    ticket.version += 1
+    ticket.updated_at = step.now
+    _record(ticket, action, from_state, actor, step.now, note, extra)
+    return ticket
+
+
+def _record(ticket, action, from_state, actor, now, note, data):
+    db.session.add(TicketEvent(
+        ticket=ticket, action=action, from_state=from_state, to_state=ticket.state,
+        actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "username", str(actor)),
+        note=note, data=data or None, created_at=now,
+    ))
+    db.session.flush()
+
+
+def _department(department_id):
+    department = db.session.get(Department, department_id)
+    if department is None or not department.active:
+        raise InvalidInput(f"承办单位 {department_id} 不存在", code="unknown_department",
+                           details={"department_id": department_id})
+    return department
+
+
+def _category(category_id):
+    category = db.session.get(Category, category_id)
+    if category is None or not category.active:
+        raise InvalidInput(f"分类 {category_id} 不存在", code="unknown_category",
+                           details={"category_id": category_id})
+    return category
+
+
+def _start_clocks(step, department, kind, assisting=()):
+    """Start every clock at `now` (dispatch, re-dispatch or redo) with a fresh assignment."""
+    t, now = step.ticket, step.now
+    clocks = clocks_for(policy_for(t.urgency, t.type), step.calendar, now,
+                        step.setting("HOTLINE_SEVERE_AFTER_DAYS"))
+    _set_clocks(t, clocks)
+    t.state = State.DISPATCHED
+    t.department_id = department.id
+    t.dispatched_at = now
+    t.signed_at = t.contacted_at = t.onsite_at = t.replied_at = t.reply_approved_at = None
+    t.extension_days = 0
+    t.return_due_at = step.calendar.add_working_days(now, step.setting("HOTLINE_RETURN_WINDOW_DAYS"))
+    t.revisit_due_at = None
+    t.assignments.append(Assignment(
+        department_id=department.id, kind=kind, started_at=now, assisting=list(assisting),
+        sign_due_at=clocks["sign"].due_at, complete_due_at=clocks["complete"].due_at,
+    ))
+
+
+def _set_clocks(ticket, clocks):
+    for kind in CLOCK_KINDS:
+        clock = clocks.get(kind)
+        for edge in ("warn", "due", "severe"):
+            setattr(ticket, f"{kind}_{edge}_at", getattr(clock, f"{edge}_at") if clock else None)
+
+
+def _end_assignment(ticket, now, reason):
+    current = ticket.current_assignment
+    if current is not None and current.ended_at is None:
+        current.ended_at = now
+        current.end_reason = reason
+
+
+def _answer(step):
+    step.ticket.answer = step.params.answer
+    step.ticket.state = State.ANSWERED
+    step.ticket.closed_at = step.now
+    return None, {}
+
+
+def _dispatch(step):
+    p = step.params
+    department = _department(p.department_id)
+    if p.department_id in p.assisting_department_ids:
+        raise InvalidInput("主办单位不能同时作为协办单位", code="invalid_assisting")
+    assisting = [_department(i) for i in dict.fromkeys(p.assisting_department_ids)]
+    if p.category_id is not None:
+        step.ticket.category_id = _category(p.category_id).id
+    _start_clocks(step, department, "dispatch", assisting)
+    step.ticket.final_department_id = department.id
+    step.ticket.final_category_id = step.ticket.category_id
+    return p.note, {"department_id": department.id,
+                    "assisting_department_ids": [d.id for d in assisting]}
+
+
+def _sign(step):
+    step.ticket.signed_at = step.now
+    step.ticket.current_assignment.signed_at = step.now
+    step.ticket.state = State.ACCEPTED
+    return None, {}
+
+
+def _request_return(step):
+    t = step.ticket
+    if step.now > t.return_due_at:
+        raise InvalidTransition("已超过退单申请时限（派单后 2 个工作日内）", code="return_window_passed")
+    t.state_before_return = t.state
+    t.state = State.RETURN_REQUESTED
+    return step.params.reason, {}
+
+
+def _approve_return(step):
+    t = step.ticket
+    _cancel_pending_extension(step)
+    _end_assignment(t, step.now, "returned")
+    _set_clocks(t, {})
+    t.department_id = None
+    t.return_due_at = t.state_before_return = None
+    t.return_count += 1
+    t.state = State.RECEIVED
+    return step.params.note, {}
+
+
+def _reject_return(step):
+    step.ticket.state = step.ticket.state_before_return
+    step.ticket.state_before_return = None
+    return step.params.reason, {}
+
+
+def _request_extension(step):
+    t, p = step.ticket, step.params
+    if step.now >= t.complete_due_at:
+        raise InvalidTransition("已过办结时限，不能再申请延期", code="extension_too_late")
+    if t.pending_extension is not None:
+        raise InvalidTransition("已有待审核的延期申请", code="extension_pending")
+    limit = step.setting("HOTLINE_MAX_EXTENSION_DAYS")
+    if t.extension_days + p.days > limit:
+        raise InvalidInput(
+            f"延期累计不得超过 {limit} 个工作日（已延期 {t.extension_days} 天）",
+            code="extension_limit", details={"days": p.days, "already": t.extension_days},
+        )
+    t.extensions.append(ExtensionRequest(
+        assignment_id=t.current_assignment.id, days=p.days, reason=p.reason,
+        requested_by_id=step.actor.id, requested_at=step.now,
+    ))
+    return p.reason, {"days": p.days}
+
+
+def _decide_extension(step, status, note):
+    request = step.ticket.pending_extension
+    if request is None:
+        raise InvalidTransition("没有待审核的延期申请", code="no_pending_extension")
+    request.status = status
+    request.decided_by_id = step.actor.id
+    request.decided_at = step.now
+    request.decision_note = note
+    return request
+
+
+def _approve_extension(step):
+    t = step.ticket
+    request = _decide_extension(step, "approved", step.params.note)
+    t.extension_days += request.days
+    assignment = t.current_assignment
+    complete = policy_for(t.urgency, t.type).complete
+    clock = make_clock(step.calendar, assignment.started_at,
+                       Limit(complete.amount + t.extension_days, complete.unit),
+                       step.setting("HOTLINE_SEVERE_AFTER_DAYS"))
+    _set_clocks(t, {**_current_clocks(t), "complete": clock})
+    assignment.complete_due_at = clock.due_at
+    return step.params.note, {"days": request.days, "complete_due_at": clock.due_at.isoformat()}
+
+
+def _current_clocks(ticket):
+    return {
+        kind: Clock(*(getattr(ticket, f"{kind}_{edge}_at") for edge in ("warn", "due", "severe")))
+        for kind in CLOCK_KINDS
+        if getattr(ticket, f"{kind}_due_at") is not None
+    }
+
+
+def _reject_extension(step):
+    request = _decide_extension(step, "rejected", step.params.reason)
+    return step.params.reason, {"days": request.days}
+
+
+def _cancel_pending_extension(step):
+    if step.ticket.pending_extension is not None:
+        _decide_extension(step, "cancelled", None)
+
+
+def _record_moment(attribute):
+    def handler(step):
+        if getattr(step.ticket, attribute) is not None:
+            raise InvalidTransition("已记录过该环节", code="already_recorded")
+        setattr(step.ticket, attribute, step.now)
+        return step.params.note, {}
+    return handler
+
+
+def _reply(step):
+    t, p = step.ticket, step.params
+    _cancel_pending_extension(step)
+    t.result, t.outcome = p.result, p.outcome
+    t.replied_at = t.current_assignment.replied_at = step.now
+    t.state = State.REPLIED
+    return p.result, {"outcome": p.outcome}
+
+
+def _approve_reply(step):
+    t = step.ticket
+    t.reply_approved_at = step.now
+    t.revisit_due_at = step.calendar.add_working_days(step.now, step.setting("HOTLINE_REVISIT_DAYS"))
+    t.state = State.PENDING_REVISIT
+    return step.params.note, {}
+
+
+def _reject_reply(step):
+    t = step.ticket
+    # The reply does not count; the original due time stands.
+    t.replied_at = t.current_assignment.replied_at = None
+    t.state = State.ACCEPTED
+    return step.params.reason, {}
+
+
+def _revisit(step):
+    t, p = step.ticket, step.params
+    if p.satisfaction != "unreachable" and p.resolved is None:
+        raise InvalidInput("请填写问题是否解决（resolved）", details={"resolved": "required"})
+    if p.satisfaction == "unreachable":
+        t.revisit_attempts += 1
+        outcome = "closed" if t.revisit_attempts >= step.setting("HOTLINE_UNREACHABLE_ATTEMPTS") else "retry"
+    elif p.satisfaction == "unsatisfied" and not p.close_reason:
+        outcome = "redo"
+    else:
+        outcome = "closed"
+    t.revisits.append(Revisit(
+        satisfaction=p.satisfaction, resolved=p.resolved, note=p.note, outcome=outcome,
+        revisitor_id=step.actor.id, created_at=step.now,
+    ))
+    if outcome == "retry":
+        return p.note, {"satisfaction": p.satisfaction, "outcome": outcome,
+                        "attempt": t.revisit_attempts}
+    t.satisfaction, t.resolved = p.satisfaction, p.resolved
+    _end_assignment(t, step.now, "revisited")
+    if outcome == "redo":
+        t.reopen_count += 1
+        department = t.department
+        _start_clocks(step, department, "redo", t.current_assignment.assisting)
+    else:
+        t.closed_at = step.now
+        t.state = State.CLOSED
+    return p.close_reason or p.note, {"satisfaction": p.satisfaction, "resolved": p.resolved,
+                                      "outcome": outcome}
+
+
+def _merge(step):
+    t = step.ticket
+    target = db.session.scalar(select(Ticket).where(Ticket.number == step.params.target_number))
+    if target is None:
+        raise InvalidInput(f"目标工单 {step.params.target_number} 不存在", code="unknown_ticket")
+    if target.id == t.id or target.state in workflow.TERMINAL_STATES:
+        raise InvalidTransition("只能并入另一张未办结的工单", code="invalid_merge_target")
+    _cancel_pending_extension(step)
+    _end_assignment(t, step.now, "merged")
+    t.duplicate_of_id = target.id
+    t.closed_at = step.now
+    t.state = State.MERGED
+    return None, {"target_number": target.number}
+
+
+def _invalidate(step):
+    step.ticket.invalid_reason = step.params.reason
+    step.ticket.closed_at = step.now
+    step.ticket.state = State.INVALID
+    return step.params.reason, {}
+
+
+def _note_only(step):
+    return step.params.note, {}
+
+
+HANDLERS = {
+    "answer": _answer,
+    "dispatch": _dispatch,
+    "sign": _sign,
+    "request_return": _request_return,
+    "approve_return": _approve_return,
+    "reject_return": _reject_return,
+    "request_extension": _request_extension,
+    "approve_extension": _approve_extension,
+    "reject_extension": _reject_extension,
+    "record_contact": _record_moment("contacted_at"),
+    "record_onsite": _record_moment("onsite_at"),
+    "reply": _reply,
+    "approve_reply": _approve_reply,
+    "reject_reply": _reject_reply,
+    "revisit": _revisit,
+    "merge": _merge,
+    "invalidate": _invalidate,
+    "urge": _note_only,
+    "supervise": _note_only,
+}
