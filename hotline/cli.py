@@ -1,6 +1,7 @@
 """Operational commands: `flask --app wsgi setup | seed-demo | create-user`."""
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -20,6 +21,7 @@ def register(app):
 
 
 @click.command("setup")
+@with_appcontext
 def setup_command():
     """Create or migrate the database and seed the calendar and time limits (idempotent)."""
     upgrade()
@@ -40,14 +42,20 @@ def warn_missing_years():
 
 
 @click.command("seed-demo")
-def seed_demo_command():
+@click.option("--if-new", is_flag=True, help="只在数据库还没有任何用户时执行")
+@with_appcontext
+def seed_demo_command(if_new):
     """Seed the demo city: departments, categories and one user per role."""
+    if if_new and db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("数据库已有用户，跳过演示数据")
+        return
     count = seed_demo(current_app.config["HOTLINE_DEMO_PASSWORD"])
     db.session.commit()
     click.echo(f"演示数据已就绪：{count} 个承办单位；用户密码取自 HOTLINE_DEMO_PASSWORD")
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--username", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", "roles", multiple=True, required=True,

@@ -70,12 +70,15 @@ def lateness(ticket, now):
 
 def overdue_condition(now):
     """SQL: the ticket is with a department and one of its clocks ran out unmet."""
-    running = Ticket.state.in_(workflow.WITH_DEPARTMENT)
-    return running & or_(
-        (Ticket.sign_due_at < now) & Ticket.signed_at.is_(None),
-        (Ticket.contact_due_at < now) & Ticket.contacted_at.is_(None),
-        (Ticket.onsite_due_at < now) & Ticket.onsite_at.is_(None),
-        (Ticket.complete_due_at < now) & Ticket.replied_at.is_(None),
+    def missed(due, met):
+        # IS NOT NULL first, so that tickets without a clock compare false, never NULL.
+        return due.is_not(None) & (due < now) & met.is_(None)
+
+    return Ticket.state.in_(workflow.WITH_DEPARTMENT) & or_(
+        missed(Ticket.sign_due_at, Ticket.signed_at),
+        missed(Ticket.contact_due_at, Ticket.contacted_at),
+        missed(Ticket.onsite_due_at, Ticket.onsite_at),
+        missed(Ticket.complete_due_at, Ticket.replied_at),
     )
 
 

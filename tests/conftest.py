@@ -1,0 +1,141 @@
+"""Fixtures: one app per database backend (SQLite always, PostgreSQL when configured)."""
+import os
+
+import pytest
+from sqlalchemy import create_engine, delete, select, text
+
+from config import TestingConfig, database_url
+from hotline import create_app
+from hotline.auth.models import User
+from hotline.directory import calendar
+from hotline.directory.models import CalendarDay, CalendarYear, Category, Department, TimeLimitPolicy
+from hotline.extensions import db
+from tests.factories import Factory
+
+PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") and database_url(os.environ["HOTLINE_TEST_DATABASE_URL"])
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+DEMO_PASSWORD = "hotline-demo"
+# Rows the tests may add; everything else (calendar, policies, demo city) is seeded once.
+MUTABLE = ("ticket_events", "revisits", "extension_requests", "assignment_assists",
+           "assignments", "tickets", "ticket_sequences")
+
+
+def _reset_postgres(url):
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_app(url):
+    config = type("Config", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url,
+                                                "HOTLINE_DEMO_PASSWORD": DEMO_PASSWORD})
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    if request.param == "postgresql":
+        _reset_postgres(PG_URL)
+        url = PG_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    app = make_app(url)
+    runner = app.test_cli_runner()
+    for command in (["setup"], ["seed-demo"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        app.config["BASELINE"] = {
+            model: db.session.scalar(select(db.func.max(model.id)))
+            for model in (User, Department, Category, TimeLimitPolicy)
+        }
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    """Remove what a test wrote, leaving the seeded city in place."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.rollback()
+        for table in MUTABLE:
+            db.session.execute(text(f"DELETE FROM {table}"))
+        baseline = app.config["BASELINE"]
+        db.session.execute(text("DELETE FROM user_roles WHERE user_id > :id"), {"id": baseline[User]})
+        for model, max_id in baseline.items():
+            db.session.execute(delete(model).where(model.id > max_id))
+        db.session.execute(delete(CalendarDay).where(CalendarDay.source == "admin"))
+        db.session.execute(delete(CalendarYear).where(CalendarYear.source == "admin"))
+        db.session.commit()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+        self._tokens = {}
+
+    def token(self, username, password=DEMO_PASSWORD):
+        if username not in self._tokens:
+            response = self.client.post("/api/v1/auth/token",
+                                        json={"username": username, "password": password})
+            assert response.status_code == 200, response.json
+            self._tokens[username] = response.json["token"]
+        return self._tokens[username]
+
+    def headers(self, username):
+        return {"Authorization": f"Bearer {self.token(username)}"}
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def api(client, auth):
+    """Call the API as a demo user: api("operator1").post("/tickets", json=...)."""
+    class As:
+        def __init__(self, username):
+            self.headers = auth.headers(username)
+
+        def get(self, path, **kw):
+            return client.get(f"/api/v1{path}", headers=self.headers, **kw)
+
+        def post(self, path, **kw):
+            return client.post(f"/api/v1{path}", headers=self.headers, **kw)
+
+    return As
+
+
+@pytest.fixture
+def factory(ctx):
+    return Factory()
+
+
+@pytest.fixture
+def work_calendar(ctx):
+    return calendar.work_calendar()
