@@ -20,28 +20,32 @@ MUTABLE = ("ticket_events", "revisits", "extension_requests", "assignment_assist
            "assignments", "tickets", "ticket_sequences")
 
 
-def _reset_postgres(url):
+def _postgres_schema(url, schema, drop_only=False):
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        if not drop_only:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
 
 
-def make_app(url):
+def make_app(url, **settings):
     config = type("Config", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url,
-                                                "HOTLINE_DEMO_PASSWORD": DEMO_PASSWORD})
+                                                "HOTLINE_DEMO_PASSWORD": DEMO_PASSWORD,
+                                                **settings})
     return create_app(config)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def app(request, tmp_path_factory):
     if request.param == "postgresql":
-        _reset_postgres(PG_URL)
-        url = PG_URL
+        # A schema of our own, so that parallel test runs on one database never collide.
+        schema = f"test_{os.getpid()}"
+        _postgres_schema(PG_URL, schema)
+        app = make_app(PG_URL, SQLALCHEMY_ENGINE_OPTIONS={
+            "connect_args": {"options": f"-csearch_path={schema}"}})
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    app = make_app(url)
+        app = make_app(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
     runner = app.test_cli_runner()
     for command in (["setup"], ["seed-demo"]):
         result = runner.invoke(args=command)
@@ -54,6 +58,8 @@ def app(request, tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+    if request.param == "postgresql":
+        _postgres_schema(PG_URL, schema, drop_only=True)
 
 
 @pytest.fixture(autouse=True)
