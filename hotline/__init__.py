@@ -22,6 +22,8 @@ def create_app(config_class=None):
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
 
     from hotline import api, cli
+    from hotline.accountability import models as accountability_models  # noqa: F401
+    from hotline.routing import models as routing_models  # noqa: F401
     from hotline.auth import api as auth_api  # noqa: F401  (routes register on import)
     from hotline.directory import api as directory_api  # noqa: F401
     from hotline.tickets import api as tickets_api  # noqa: F401

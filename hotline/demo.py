@@ -7,6 +7,7 @@ from sqlalchemy import select
 from hotline.auth.models import User
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
+from hotline.routing.catalogue import seed_catalogue
 from hotline.tickets.workflow import Role
 
 CITY_FILE = Path(__file__).parent / "directory" / "demo_city.json"
@@ -33,6 +34,8 @@ def seed_demo(password):
                                                    area=spec.get("area"))
             db.session.add(departments[spec["code"]])
     _seed_categories(city["categories"])
+    db.session.flush()
+    seed_catalogue(city)
     users = {u.username for u in db.session.scalars(select(User))}
     for username, full_name, roles in CENTRE_USERS:
         if username not in users:

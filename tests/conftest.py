@@ -16,7 +16,7 @@ PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") and database_url(os.environ
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 DEMO_PASSWORD = "hotline-demo"
 # Rows the tests may add; everything else (calendar, policies, demo city) is seeded once.
-MUTABLE = ("ticket_events", "revisits", "extension_requests", "assignment_assists",
+MUTABLE = ("accountability_records", "ticket_events", "revisits", "extension_requests", "assignment_assists",
            "assignments", "tickets", "ticket_sequences")
 
 

@@ -1,0 +1,1 @@
+"""Overdue accountability (逾期追责): one record per missed deadline, explained and decided."""

@@ -1,0 +1,1 @@
+"""Routing intelligence in the app: model registry, dispatch catalogue and intake suggestions."""
