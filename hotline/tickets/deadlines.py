@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 LEVELS = ("on_time", "warning", "overdue", "severely_overdue")
 WARNING_FRACTION = 0.8
-# A calendar with no working day for this long is a data error, not a long holiday.
+# So many days in a row without work is a data error, not a long holiday.
 _MAX_SCAN_DAYS = 366 * 3
 
 
@@ -17,8 +17,6 @@ def parse_hours(spec):
         if not start < end or (ranges and start < ranges[-1][1]):
             raise ValueError(f"working hours must be ascending, non-overlapping ranges: {spec!r}")
         ranges.append((start, end))
-    if not ranges:
-        raise ValueError("no working hours given")
     return tuple(ranges)
 
 
@@ -41,13 +39,17 @@ class WorkCalendar:
         return sum(_minutes(a, b) for a, b in self.hours)
 
     def _intervals(self, start_day):
-        """Working intervals (local aware datetimes) from start_day onwards."""
-        for offset in range(_MAX_SCAN_DAYS):
-            day = start_day + timedelta(days=offset)
+        """Working intervals (local aware datetimes) from start_day onwards, without end."""
+        day, idle = start_day, 0
+        while idle < _MAX_SCAN_DAYS:
             if self.is_working_day(day):
+                idle = 0
                 for a, b in self.hours:
                     yield (datetime.combine(day, a, self.tz), datetime.combine(day, b, self.tz))
-        raise ValueError("calendar has no working time in three years")
+            else:
+                idle += 1
+            day += timedelta(days=1)
+        raise ValueError("calendar has no working day in three years")
 
     def add_working_minutes(self, start, minutes):
         """The earliest instant at which `minutes` working minutes have passed since start."""
