@@ -22,7 +22,11 @@ install: $(VENV)/.installed
 run: install
 	$(FLASK) setup
 	$(FLASK) seed-demo --if-new
-	exec $(BIN)/gunicorn --bind $(HOTLINE_HOST):$(HOTLINE_PORT) --workers $(HOTLINE_WORKERS) \
+	@# The scheduler runs beside gunicorn; Ctrl-C (or gunicorn ending) stops both.
+	$(FLASK) scheduler & scheduler=$$!; \
+	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(BIN)/gunicorn --bind $(HOTLINE_HOST):$(HOTLINE_PORT) --workers $(HOTLINE_WORKERS) \
 		--access-logfile - wsgi:app
 
 test: install

@@ -38,6 +38,14 @@ class Config:
     HOTLINE_UNREACHABLE_ATTEMPTS = _env_int("HOTLINE_UNREACHABLE_ATTEMPTS", 3)
     HOTLINE_DEMO_PASSWORD = os.environ.get("HOTLINE_DEMO_PASSWORD", "hotline-demo")
     HOTLINE_PER_PAGE_MAX = 100
+    HOTLINE_MODEL_DIR = os.environ.get("HOTLINE_MODEL_DIR", str(INSTANCE_DIR / "models"))
+    # Below this top-department probability the suggestion is flagged for manual routing.
+    HOTLINE_SUGGESTION_MIN_CONFIDENCE = float(os.environ.get("HOTLINE_SUGGESTION_MIN_CONFIDENCE", 0.5))
+    HOTLINE_DEPARTMENT_MODEL_MIN = _env_int("HOTLINE_DEPARTMENT_MODEL_MIN", 500)
+    HOTLINE_DEPARTMENT_MODEL_WEIGHT = float(os.environ.get("HOTLINE_DEPARTMENT_MODEL_WEIGHT", 0.5))
+    HOTLINE_SIMILAR_DAYS = _env_int("HOTLINE_SIMILAR_DAYS", 30)
+    HOTLINE_SIMILAR_MIN_SCORE = float(os.environ.get("HOTLINE_SIMILAR_MIN_SCORE", 0.35))
+    HOTLINE_SIMILAR_REBUILD_SECONDS = _env_int("HOTLINE_SIMILAR_REBUILD_SECONDS", 300)
 
 
 class DevelopmentConfig(Config):

@@ -1,5 +1,6 @@
 """The scikit-learn pipeline from a ticket's raw text to a label with calibrated probabilities."""
 
+import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -9,8 +10,8 @@ from classifier.tokenize import tokenize
 
 DEFAULTS = {
     "features": "both",  # "word", "char" or "both"
-    "word_ngrams": (1, 2),
-    "char_ngrams": (1, 3),
+    "word_ngrams": [1, 2],
+    "char_ngrams": [1, 3],
     "min_df": 1,
     "C": 0.5,
     "class_weight": None,
@@ -25,7 +26,7 @@ def compose_text(subject="", content="", address=""):
 
 
 def _vectorizers(options):
-    common = {"sublinear_tf": True, "min_df": options["min_df"], "dtype": "float32"}
+    common = {"sublinear_tf": True, "min_df": options["min_df"], "dtype": np.float32}
     word = TfidfVectorizer(
         tokenizer=tokenize, token_pattern=None, lowercase=False,
         ngram_range=tuple(options["word_ngrams"]), **common,

@@ -23,10 +23,15 @@ def create_app(config_class=None):
 
     from hotline import api, cli
     from hotline.accountability import models as accountability_models  # noqa: F401
-    from hotline.routing import models as routing_models  # noqa: F401
+    from hotline.knowledge import api as knowledge_api  # noqa: F401
+    from hotline.routing import api as routing_api  # noqa: F401
     from hotline.auth import api as auth_api  # noqa: F401  (routes register on import)
     from hotline.directory import api as directory_api  # noqa: F401
     from hotline.tickets import api as tickets_api  # noqa: F401
+    from hotline.reports import api as reports_api  # noqa: F401
+    from hotline.accountability import api as accountability_api  # noqa: F401
+    from hotline.notifications import api as notifications_api  # noqa: F401
+    from hotline.jobs import api as jobs_api, clocks as job_clocks  # noqa: F401  (+ listeners)
 
     app.register_blueprint(api.bp)
     api.register_error_handlers(app)

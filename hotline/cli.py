@@ -10,14 +10,19 @@ from hotline.demo import seed_demo
 from hotline.directory import calendar
 from hotline.directory.models import Department
 from hotline.extensions import db
+from hotline.routing.cli import model_cli
+from hotline.jobs.cli import jobs_group, scheduler_command
 from hotline.tickets.workflow import Role
 from hotline.timeutil import utcnow
 
 
 def register(app):
+    app.cli.add_command(model_cli)
     app.cli.add_command(setup_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(jobs_group)
 
 
 @click.command("setup")

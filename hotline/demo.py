@@ -7,10 +7,12 @@ from sqlalchemy import select
 from hotline.auth.models import User
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
+from hotline.knowledge.models import KnowledgeArticle
 from hotline.routing.catalogue import seed_catalogue
 from hotline.tickets.workflow import Role
 
 CITY_FILE = Path(__file__).parent / "directory" / "demo_city.json"
+ARTICLES_FILE = Path(__file__).parent / "knowledge" / "articles.json"
 CENTRE_USERS = [
     ("admin", "系统管理员", {Role.ADMIN}),
     ("operator1", "话务员一号", {Role.OPERATOR}),
@@ -36,6 +38,7 @@ def seed_demo(password):
     _seed_categories(city["categories"])
     db.session.flush()
     seed_catalogue(city)
+    _seed_knowledge()
     users = {u.username for u in db.session.scalars(select(User))}
     for username, full_name, roles in CENTRE_USERS:
         if username not in users:
@@ -46,6 +49,15 @@ def seed_demo(password):
                       department)
     db.session.flush()
     return len(departments)
+
+
+def _seed_knowledge():
+    if db.session.scalar(select(KnowledgeArticle.id).limit(1)) is not None:
+        return
+    categories = dict(db.session.execute(select(Category.code, Category.id)).all())
+    for article in json.loads(ARTICLES_FILE.read_text(encoding="utf-8")):
+        db.session.add(KnowledgeArticle(title=article["title"], body=article["body"],
+                                        category_id=categories.get(article["category"])))
 
 
 def _add_user(username, full_name, roles, password, department=None):

@@ -1,5 +1,6 @@
 """Fixtures: one app per database backend (SQLite always, PostgreSQL when configured)."""
 import os
+import tempfile
 
 import pytest
 from sqlalchemy import create_engine, delete, select, text
@@ -15,8 +16,10 @@ from tests.factories import Factory
 PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") and database_url(os.environ["HOTLINE_TEST_DATABASE_URL"])
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 DEMO_PASSWORD = "hotline-demo"
+MODEL_DIR = tempfile.mkdtemp(prefix="hotline-models-")
 # Rows the tests may add; everything else (calendar, policies, demo city) is seeded once.
-MUTABLE = ("accountability_records", "ticket_events", "revisits", "extension_requests", "assignment_assists",
+MUTABLE = ("job_runs", "job_locks", "daily_briefings", "notifications",
+           "classifier_models", "accountability_records", "ticket_events", "revisits", "extension_requests", "assignment_assists",
            "assignments", "tickets", "ticket_sequences")
 
 
@@ -32,6 +35,7 @@ def _postgres_schema(url, schema, drop_only=False):
 def make_app(url, **settings):
     config = type("Config", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url,
                                                 "HOTLINE_DEMO_PASSWORD": DEMO_PASSWORD,
+                                                "HOTLINE_MODEL_DIR": MODEL_DIR,
                                                 **settings})
     return create_app(config)
 

@@ -29,8 +29,9 @@ class AccountabilityRecord(db.Model):
     kind: Mapped[str] = mapped_column(String(10))  # sign | contact | onsite | complete
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Set when the late step is finally done; until then lateness runs on.
-    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the late step is finally done (or the assignment ends without it); until then
+    # lateness runs on, and the deadline sweep looks such records up by this index.
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     late_minutes: Mapped[int | None]
     severity: Mapped[str] = mapped_column(String(20), default="overdue")
     status: Mapped[str] = mapped_column(String(10), default="open")

@@ -2,9 +2,10 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from hotline.codes import CHANNELS, LATENESS, TICKET_TYPES, URGENCIES
+from hotline.tickets.schemas import MAX_ID
 from hotline.tickets.workflow import State
 
 
@@ -102,19 +103,33 @@ class TicketPage(Out):
     per_page: int
 
 
+def _date_or_moment(value):
+    """'2026-03-02' is a whole local day; anything longer is an instant (offset optional)."""
+    if not isinstance(value, str):
+        return value
+    parsed = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    if not 2000 <= parsed.year <= 2999:
+        raise ValueError("year must be between 2000 and 2999")
+    return parsed
+
+
+DayOrMoment = Annotated[date | datetime, BeforeValidator(_date_or_moment)]
+
+
 class TicketQuery(BaseModel):
     """Filters for GET /tickets; every parameter is optional."""
 
     model_config = ConfigDict(extra="forbid")
     state: Literal[tuple(State)] | None = None
-    department_id: Annotated[int, Field(gt=0)] | None = None
+    department_id: Annotated[int, Field(gt=0, le=MAX_ID)] | None = None
     urgency: Literal[tuple(URGENCIES)] | None = None
     type: Literal[tuple(TICKET_TYPES)] | None = None
     channel: Literal[tuple(CHANNELS)] | None = None
     overdue: bool | None = Field(None, description="true: 有已超期未完成的时限")
-    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100,
+                                        pattern=r"^[^\x00]*$")] | None = Field(
         None, description="在编号、标题、诉求内容、地址中搜索")
-    created_from: date | datetime | None = None
-    created_to: date | datetime | None = None
-    page: Annotated[int, Field(ge=1)] = 1
+    created_from: DayOrMoment | None = Field(None, description="日期（当天 0 点起）或带时区的时间")
+    created_to: DayOrMoment | None = Field(None, description="日期（含当天）或带时区的时间（不含）")
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
     per_page: Annotated[int, Field(ge=1, le=100)] = 20

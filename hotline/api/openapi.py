@@ -57,7 +57,7 @@ def _operation(doc, rule_args, schemas):
         doc["content_type"]: {}}
     op["responses"][str(doc["status"])] = {"description": "成功", "content": content}
     for status, text in _ERRORS.items():
-        if doc["public"] and status in ("401", "403"):
+        if doc["public"] and status == "403":
             continue
         op["responses"][status] = {"description": text,
                                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

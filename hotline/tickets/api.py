@@ -9,6 +9,7 @@ from hotline.api.models import TicketOut, TicketPage, TicketQuery
 from hotline.api.openapi import document
 from hotline.directory.calendar import work_calendar
 from hotline.extensions import db
+from hotline.routing.api import suggest_for_intake
 from hotline.tickets import schemas, service, workflow
 from hotline.tickets.models import Ticket
 from hotline.tickets.serialize import ticket_dict
@@ -19,7 +20,7 @@ from hotline.timeutil import utcnow
 @login_required
 @document("受理工单（话务员）", body=schemas.TicketCreate, response=TicketOut, status=201)
 def create_ticket():
-    ticket = service.create_ticket(json_body(), g.user)
+    ticket = service.create_ticket(json_body(), g.user, suggest=suggest_for_intake)
     db.session.commit()
     return jsonify(ticket_dict(ticket, g.user, utcnow(), with_events=True)), 201
 
@@ -43,9 +44,8 @@ def _filtered(stmt, query, now):
         if value is not None:
             stmt = stmt.where(getattr(Ticket, name) == value)
     if query.q:
-        pattern = f"%{query.q}%"
-        stmt = stmt.where(or_(Ticket.number.like(pattern), Ticket.subject.like(pattern),
-                              Ticket.content.like(pattern), Ticket.address.like(pattern)))
+        stmt = stmt.where(or_(*(column.contains(query.q, autoescape=True) for column in (
+            Ticket.number, Ticket.subject, Ticket.content, Ticket.address))))
     if query.created_from is not None:
         stmt = stmt.where(Ticket.created_at >= _moment(query.created_from))
     if query.created_to is not None:

@@ -1,7 +1,7 @@
 """Tickets, their append-only events, dispatch assignments, extensions and revisits."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, event
+from sqlalchemy import JSON, Column, ForeignKey, Index, SmallInteger, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import hotline.auth.models  # noqa: F401  (users must be mapped before tickets refer to them)
@@ -72,6 +72,16 @@ class Ticket(db.Model):
     complete_severe_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revisit_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Deadline-sweep bookkeeping (hotline/jobs/clocks.py): per clock, the lateness level the
+    # sweep has acted on (index into LEVELS) and when it next crosses one (NULL: nothing left).
+    sign_level: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    sign_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    contact_level: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    contact_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    onsite_level: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    onsite_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    complete_level: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    complete_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     # What the classifier suggested and what the people finally chose (training data).
     suggested_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))

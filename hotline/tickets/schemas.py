@@ -14,14 +14,17 @@ Satisfaction = Literal[tuple(SATISFACTIONS)]
 
 
 def _text(min_length=1, max_length=2000):
+    # NUL is refused outright: PostgreSQL cannot store it and no person types it.
     return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length,
+                               pattern=r"^[^\x00]*$")
     ]
 
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9-]{2,19}$")]
 IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{17}[0-9Xx]$")]
-Id = Annotated[int, Field(gt=0)]
+MAX_ID = 2**31 - 1  # the database's integer range; larger ids cannot exist
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 
 
 class Input(BaseModel):

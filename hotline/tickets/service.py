@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hotline.directory.calendar import policy_for, work_calendar
 from hotline.directory.models import Category, Department
@@ -25,6 +25,7 @@ from hotline.tickets.workflow import Role, State
 from hotline.timeutil import utcnow
 
 CLOCK_KINDS = ("sign", "contact", "onsite", "complete")
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when FOR UPDATE NOWAIT finds a lock
 TICKET_FIELDS = tuple(schemas.TicketCreate.model_fields)
 
 
@@ -84,7 +85,8 @@ def overdue_condition(now):
 
 # --- creating ------------------------------------------------------------------------
 
-def create_ticket(data, actor, now=None):
+def create_ticket(data, actor, now=None, suggest=None):
+    """Validate and save a new ticket; `suggest(params, now)` may add routing suggestions."""
     if not actor.has_role(Role.OPERATOR):
         raise Forbidden("只有话务员可以受理工单")
     params = schemas.parse(schemas.TicketCreate, data)
@@ -95,10 +97,23 @@ def create_ticket(data, actor, now=None):
         number=_next_number(now), state=State.RECEIVED, created_at=now, updated_at=now,
         created_by_id=actor.id, **params.model_dump(),
     )
+    if suggest is not None:
+        _keep_suggestion(ticket, suggest(params, now))
     db.session.add(ticket)
     db.session.flush()
     _record(ticket, "create", None, actor, now, None, {})
     return ticket
+
+
+def _keep_suggestion(ticket, suggestion):
+    """Store what the classifier proposed beside the ticket, for review and retraining."""
+    ticket.suggestions = suggestion
+    if suggestion["departments"]:
+        ticket.suggested_department_id = suggestion["departments"][0]["department_id"]
+        ticket.suggested_probability = suggestion["departments"][0]["probability"]
+    if suggestion["category"]:
+        ticket.suggested_category_id = suggestion["category"]["id"]
+    ticket.suggested_model_version = suggestion["model_version"]
 
 
 def _next_number(now):
@@ -194,7 +209,7 @@ def _start_clocks(step, department, kind, assisting=()):
     t.department_id = department.id
     t.dispatched_at = now
     t.signed_at = t.contacted_at = t.onsite_at = t.replied_at = t.reply_approved_at = None
-    t.extension_days = 0
+    t.extension_days = t.revisit_attempts = 0
     t.return_due_at = step.calendar.add_working_days(now, step.setting("HOTLINE_RETURN_WINDOW_DAYS"))
     t.revisit_due_at = None
     t.assignments.append(Assignment(
@@ -402,7 +417,7 @@ def _revisit(step):
 
 def _merge(step):
     t = step.ticket
-    target = db.session.scalar(select(Ticket).where(Ticket.number == step.params.target_number))
+    target = _lock_other(step.params.target_number)
     if target is None:
         raise InvalidInput(f"目标工单 {step.params.target_number} 不存在", code="unknown_ticket")
     if target.id == t.id or target.state in workflow.TERMINAL_STATES:
@@ -413,6 +428,18 @@ def _merge(step):
     t.closed_at = step.now
     t.state = State.MERGED
     return None, {"target_number": target.number}
+
+
+def _lock_other(number):
+    """Lock a second ticket without waiting: two crossed merges must not deadlock."""
+    try:
+        return db.session.scalar(
+            select(Ticket).where(Ticket.number == number).with_for_update(nowait=True)
+        )
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise Conflict("目标工单正被他人处理，请稍后重试") from None
+        raise
 
 
 def _invalidate(step):

@@ -1,0 +1,40 @@
+"""The jobs: plain idempotent functions of `now`, each returning a JSON-able summary."""
+from sqlalchemy import exists, select
+
+from hotline.extensions import db
+from hotline.jobs.briefing import daily_briefing
+from hotline.jobs.sweep import deadline_sweep
+from hotline.notifications.models import Notification
+from hotline.notifications.service import notice, send
+from hotline.tickets.models import Ticket
+from hotline.tickets.workflow import Role, State
+
+
+def revisit_queue(now):
+    """Flag to the revisitors, once per due time, each ticket whose revisit is past due."""
+    flagged = exists().where(Notification.ticket_id == Ticket.id,
+                             Notification.kind == "revisit_overdue",
+                             Notification.due_at == Ticket.revisit_due_at)
+    tickets = db.session.scalars(select(Ticket).where(
+        Ticket.state == State.PENDING_REVISIT, Ticket.revisit_due_at <= now, ~flagged,
+    ).order_by(Ticket.id)).all()
+    send([notice("revisit_overdue", f"工单 {ticket.number} 回访已超期，请尽快回访", now,
+                 ticket_id=ticket.id, role=str(Role.REVISITOR), deadline="revisit",
+                 due_at=ticket.revisit_due_at) for ticket in tickets])
+    return {"flagged": len(tickets)}
+
+
+def retrain(now):
+    """Nightly retraining; hotline.routing owns it, imported here so that its heavy
+    dependencies (scikit-learn) load only in the process that trains."""
+    from hotline.routing.training import retrain as retrain_models
+
+    return retrain_models(now)
+
+
+JOBS = {
+    "deadline_sweep": deadline_sweep,
+    "revisit_queue": revisit_queue,
+    "daily_briefing": daily_briefing,
+    "retrain": retrain,
+}

@@ -1,0 +1,80 @@
+"""Notification endpoints: the caller's list and marking one read."""
+from datetime import datetime
+from typing import Annotated
+
+from flask import g, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotline.api import bp, login_required
+from hotline.api.models import Out
+from hotline.api.openapi import document
+from hotline.extensions import db
+from hotline.notifications import service
+from hotline.notifications.models import KINDS
+from hotline.tickets import schemas
+from hotline.timeutil import utcnow
+
+
+class NotificationQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unread: bool | None = Field(None, description="true: 只看未读")
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class NotificationOut(Out):
+    id: int
+    kind: str
+    kind_label: str
+    text: str
+    ticket_number: str | None
+    deadline: str | None
+    due_at: datetime | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(Out):
+    items: list[NotificationOut]
+    total: int
+    page: int
+    per_page: int
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
+
+
+def notification_dict(notification):
+    ticket = notification.ticket
+    return {
+        "id": notification.id,
+        "kind": notification.kind,
+        "kind_label": KINDS[notification.kind],
+        "text": notification.text,
+        "ticket_number": ticket.number if ticket else None,
+        "deadline": notification.deadline,
+        "due_at": _iso(notification.due_at),
+        "created_at": _iso(notification.created_at),
+        "read_at": _iso(notification.read_at),
+    }
+
+
+@bp.get("/notifications")
+@login_required
+@document("我的站内通知（本人、本单位、本角色）", query=NotificationQuery, response=NotificationPage)
+def list_notifications():
+    query = schemas.parse(NotificationQuery, request.args.to_dict())
+    page = db.paginate(service.for_user(g.user, query.unread), page=query.page,
+                       per_page=query.per_page, error_out=False, count=True)
+    return jsonify(items=[notification_dict(n) for n in page.items], total=page.total,
+                   page=query.page, per_page=query.per_page)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+@document("标记通知为已读", response=NotificationOut, path_params={"notification_id": "通知 ID"})
+def read_notification(notification_id):
+    notification = service.mark_read(notification_id, g.user, utcnow())
+    db.session.commit()
+    return jsonify(notification_dict(notification))

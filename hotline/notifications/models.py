@@ -1,0 +1,44 @@
+"""A notification addressed to a department, a user or every holder of a role."""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.extensions import db
+from hotline.tickets.models import Ticket
+from hotline.timeutil import UTCDateTime, utcnow
+
+KINDS = {
+    "warning": "时限预警",
+    "overdue": "超期",
+    "severely_overdue": "严重超期",
+    "revisit_overdue": "回访超期",
+}
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # One notice per ticket, kind and deadline: a job that runs twice cannot repeat it.
+        UniqueConstraint("ticket_id", "kind", "deadline", "due_at"),
+        CheckConstraint("recipient_department_id IS NOT NULL OR recipient_user_id IS NOT NULL"
+                        " OR recipient_role IS NOT NULL", name="recipient"),
+        Index("ix_notifications_department_read", "recipient_department_id", "read_at"),
+        Index("ix_notifications_user_read", "recipient_user_id", "read_at"),
+        Index("ix_notifications_role_read", "recipient_role", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recipient_role: Mapped[str | None] = mapped_column(String(20))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    deadline: Mapped[str | None] = mapped_column(String(10))  # sign | contact | onsite | complete | revisit
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    ticket: Mapped[Ticket | None] = relationship()

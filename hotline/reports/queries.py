@@ -1,0 +1,410 @@
+"""Read-only SQL aggregates behind every report figure (definitions in definitions.py).
+
+Each family of figures is one GROUP BY query over the table that records it, restricted
+to the family's own period column: tickets by creation, dispatch spells (assignments) by
+start, by sign due time, by completion due time, by reply and by revisit. Python only
+adds up the per-group counters and divides; it never walks tickets.
+"""
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Date, Time, and_, case, cast, extract, func, literal, or_, select, true
+
+from hotline.accountability.models import AccountabilityRecord
+from hotline.directory.models import Category, Department
+from hotline.extensions import db
+from hotline.reports.definitions import SCORE_WEIGHTS
+from hotline.tickets.models import Assignment, Revisit, Ticket
+from hotline.tickets.workflow import State
+from hotline.timeutil import UTCDateTime
+
+A, T, R, AR = Assignment, Ticket, Revisit, AccountabilityRecord
+SATISFIED = ("satisfied", "basically_satisfied")
+GRANULARITIES = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A report's period [start, end) in UTC, its filters and the moment it is judged at."""
+
+    start: datetime
+    end: datetime
+    now: datetime
+    department_id: int | None = None
+    category_ids: tuple | None = None
+    area: str | None = None
+    channel: str | None = None
+
+    def without_department(self):
+        return Scope(self.start, self.end, self.now, None, self.category_ids, self.area, self.channel)
+
+
+def period(date_from, date_to, tz):
+    """Local calendar days date_from..date_to (inclusive) as a UTC half-open interval."""
+    start = datetime.combine(date_from, time(), tz)
+    end = datetime.combine(date_to + timedelta(days=1), time(), tz)
+    return start, end
+
+
+def category_ids(category_id):
+    """The category and all its descendants (the taxonomy is small: a few hundred rows)."""
+    rows = db.session.execute(select(Category.id, Category.parent_id)).all()
+    children = defaultdict(list)
+    for child, parent in rows:
+        children[parent].append(child)
+    found, stack = [], [category_id]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(children[node])
+    return tuple(found)
+
+
+# --- dialect-specific local time ------------------------------------------------------
+
+class LocalTime:
+    """Local days, buckets and minutes of the day in SQL, for SQLite and PostgreSQL."""
+
+    def __init__(self, calendar, when):
+        self.calendar = calendar
+        self.sqlite = db.session.get_bind().dialect.name == "sqlite"
+        # SQLite has no time zones: shift by the zone's offset, which for Asia/Shanghai
+        # (no daylight saving since 1991) is the same all year.
+        offset = calendar.tz.utcoffset(when.replace(tzinfo=None))
+        self.modifier = f"{int(offset.total_seconds() // 60):+d} minutes"
+
+    def bucket(self, column, granularity="day"):
+        if self.sqlite:
+            forms = {
+                "day": func.date(column, self.modifier),
+                "week": func.date(column, self.modifier, "weekday 0", "-6 days"),
+                "month": func.strftime("%Y-%m-01", column, self.modifier),
+            }
+            return forms[granularity]
+        local = func.timezone(self.calendar.tz.key, column)
+        return cast(func.date_trunc(granularity, local), Date)
+
+    def minute_of_day(self, column):
+        if self.sqlite:
+            return (func.julianday(column, self.modifier)
+                    - func.julianday(func.date(column, self.modifier))) * 1440
+        return extract("epoch", cast(func.timezone(self.calendar.tz.key, column), Time)) / 60
+
+    def working_minutes_of_day(self, column):
+        """Working minutes of the local day elapsed at `column`, as if the day were a working day."""
+        minute = self.minute_of_day(column)
+        least, greatest = (func.min, func.max) if self.sqlite else (func.least, func.greatest)
+        parts = []
+        for a, b in self.calendar.hours:
+            lo, hi = a.hour * 60 + a.minute, b.hour * 60 + b.minute
+            parts.append(least(greatest(minute - lo, 0), hi - lo))
+        return sum(parts[1:], parts[0])
+
+
+def as_day(value):
+    return value if isinstance(value, date) and not isinstance(value, datetime) else date.fromisoformat(
+        str(value)[:10])
+
+
+# --- the families of counters ---------------------------------------------------------
+
+@dataclass
+class Family:
+    """One GROUP BY query: where it reads, which column dates it, which column is its department."""
+
+    source: object
+    period_column: object
+    department_column: object
+    counters: dict
+    conditions: list = field(default_factory=list)
+    needs_ticket: bool = False
+
+
+def _ended_or(now):
+    return func.coalesce(A.ended_at, literal(now, UTCDateTime()))
+
+
+LATE = or_(A.replied_at.is_(None), A.replied_at > A.complete_due_at)
+COMPLETE_RECORD = and_(AR.assignment_id == A.id, AR.kind == "complete")
+
+
+def _completion_counted(now):
+    """Replied, or unreplied while the spell was open past its due time (SPEC §7)."""
+    return or_(A.replied_at.is_not(None), A.complete_due_at < _ended_or(now))
+
+
+def _families(now):
+    final_revisit = and_(R.ticket_id == A.ticket_id, R.created_at == A.ended_at, R.outcome != "retry")
+    reached = R.satisfaction != "unreachable"
+    return [
+        Family(T, T.created_at, T.final_department_id, {
+            "received": func.count(),
+            "answered": func.count(case((T.state == State.ANSWERED, 1))),
+        }, [T.state != State.INVALID]),
+        Family(A.__table__, A.started_at, A.department_id, {
+            "dispatched": func.count(),
+            "returned": func.count(case((A.end_reason == "returned", 1))),
+        }),
+        # A spell that ended (returned, merged) before its due time had no chance to be late.
+        Family(A.__table__, A.sign_due_at, A.department_id, {
+            "sign_counted": func.count(),
+            "sign_on_time": func.count(case((A.signed_at <= A.sign_due_at, 1))),
+        }, [or_(A.signed_at.is_not(None), A.sign_due_at < _ended_or(now))]),
+        Family(A.__table__.outerjoin(AR, COMPLETE_RECORD), A.complete_due_at, A.department_id, {
+            "complete_counted": func.count(),
+            "on_time": func.count(case((A.replied_at <= A.complete_due_at, 1))),
+            "overdue": func.count(case((LATE, 1))),
+            "accountable": func.count(case((and_(LATE, AR.id.is_not(None)), 1))),
+            "severely_overdue": func.count(case((and_(LATE, AR.severity == "severely_overdue"), 1))),
+        }, [_completion_counted(now)]),
+        # The revisit that ended a spell is stamped with the same instant as its end.
+        Family(A.__table__.join(R, final_revisit), A.ended_at, A.department_id, {
+            "revisits": func.count(),
+            "satisfied": func.count(case((R.satisfaction.in_(SATISFIED), 1))),
+            "unsatisfied": func.count(case((R.satisfaction == "unsatisfied", 1))),
+            "reached": func.count(case((reached, 1))),
+            "resolved": func.count(case((and_(reached, R.resolved == true()), 1))),
+            "redos": func.count(case((R.outcome == "redo", 1))),
+        }, [A.end_reason == "revisited"]),
+        Family(A.__table__, A.replied_at, A.department_id, {
+            "approved": func.count(),
+            "revisited": func.count(case((A.end_reason == "revisited", 1))),
+        }, [or_(A.end_reason == "revisited",
+                and_(A.ended_at.is_(None), T.state == State.PENDING_REVISIT))], needs_ticket=True),
+    ]
+
+
+class Grouping:
+    """What rows a report has: one total, or one per department, category, area or time bucket."""
+
+    def __init__(self, kind=None, local=None, granularity="day"):
+        self.kind, self.local, self.granularity = kind, local, granularity
+
+    @property
+    def needs_ticket(self):
+        return self.kind in ("category", "area")
+
+    def key(self, family_period, family_department):
+        if self.kind == "department":
+            return family_department
+        if self.kind == "category":
+            return T.category_id
+        if self.kind == "area":
+            return T.area
+        if self.kind == "trend":
+            return self.local.bucket(family_period, self.granularity)
+        return literal("all")
+
+
+def _restrict(stmt, scope, period_column, department_column):
+    stmt = stmt.where(period_column >= scope.start, period_column < scope.end)
+    if scope.department_id is not None:
+        stmt = stmt.where(department_column == scope.department_id)
+    if scope.category_ids is not None:
+        stmt = stmt.where(T.category_id.in_(scope.category_ids))
+    if scope.area is not None:
+        stmt = stmt.where(T.area == scope.area)
+    if scope.channel is not None:
+        stmt = stmt.where(T.channel == scope.channel)
+    return stmt
+
+
+def _ticket_filtered(scope):
+    return any(v is not None for v in (scope.category_ids, scope.area, scope.channel))
+
+
+def _source(source, needs_ticket, scope, grouping):
+    """The FROM clause, joined to tickets only when a filter or grouping reads them."""
+    if source is T:
+        return T.__table__
+    if needs_ticket or grouping.needs_ticket or _ticket_filtered(scope):
+        source = source.join(T, T.id == A.ticket_id)
+    return source
+
+
+def _counters(scope, grouping, local):
+    """{group key: Counter of every family's counters} for the scope."""
+    result = defaultdict(Counter)
+    for family in _families(scope.now):
+        key = grouping.key(family.period_column, family.department_column).label("key")
+        stmt = select(key, *(c.label(n) for n, c in family.counters.items()))
+        source = _source(family.source, family.needs_ticket, scope, grouping)
+        stmt = stmt.select_from(source).where(*family.conditions)
+        stmt = _restrict(stmt, scope, family.period_column, family.department_column)
+        for row in db.session.execute(stmt.group_by(key)).mappings():
+            result[row["key"]].update({n: row[n] for n in family.counters})
+    _add_handling(result, scope, grouping, local)
+    return result
+
+
+def _add_handling(result, scope, grouping, local):
+    """Working minutes from dispatch to reply, summed as W(reply) - W(dispatch).
+
+    W(t) = (working days before t's day) × minutes per day + working minutes of t's day up
+    to t. The second term is arithmetic on the time of day, done in SQL per row; the first
+    depends only on the day, so SQL groups by day and Python adds one term per day.
+    """
+    calendar = local.calendar
+    key = grouping.key(A.replied_at, A.department_id).label("key")
+    totals = defaultdict(float)
+    per_day = []
+    for sign, column in ((1, A.replied_at), (-1, A.started_at)):
+        day = local.bucket(column).label("day")
+        stmt = select(key, day, func.count().label("n"),
+                      func.sum(local.working_minutes_of_day(column)).label("minutes"))
+        stmt = stmt.select_from(_source(A.__table__, False, scope, grouping))
+        stmt = _restrict(stmt.where(A.replied_at.is_not(None)), scope, A.replied_at, A.department_id)
+        rows = db.session.execute(stmt.group_by(key, day)).all()
+        per_day.extend((sign, row.key, as_day(row.day), row.n, float(row.minutes)) for row in rows)
+        if sign == 1:
+            for row in rows:
+                result[row.key]["handled"] += row.n
+    if not per_day:
+        return
+    ordinal = _working_day_ordinals(calendar, min(r[2] for r in per_day), max(r[2] for r in per_day))
+    for sign, group, day, n, minutes in per_day:
+        within = minutes if calendar.is_working_day(day) else 0
+        totals[group] += sign * (n * ordinal[day] * calendar.minutes_per_day + within)
+    for group, minutes in totals.items():
+        result[group]["handling_minutes"] = minutes
+
+
+def _working_day_ordinals(calendar, first, last):
+    ordinals, count, day = {}, 0, first
+    while day <= last:
+        ordinals[day] = count
+        count += calendar.is_working_day(day)
+        day += timedelta(days=1)
+    return ordinals
+
+
+# --- from counters to figures ---------------------------------------------------------
+
+def ratio(numerator, denominator):
+    return numerator / denominator if denominator else None
+
+
+def figures(c):
+    """The SPEC §8 summary fields from one group's counters."""
+    handled = c["handled"]
+    return {
+        "received": c["received"],
+        "answered": c["answered"],
+        "direct_answer_rate": ratio(c["answered"], c["received"]),
+        "dispatched": c["dispatched"],
+        "sign_on_time_rate": ratio(c["sign_on_time"], c["sign_counted"]),
+        "on_time_rate": ratio(c["on_time"], c["complete_counted"]),
+        "overdue": c["overdue"],
+        "severely_overdue": c["severely_overdue"],
+        "accountability_rate": ratio(c["accountable"], c["overdue"]),
+        "revisit_rate": ratio(c["revisited"], c["approved"]),
+        "satisfaction_rate": ratio(c["satisfied"], c["satisfied"] + c["unsatisfied"]),
+        "resolution_rate": ratio(c["resolved"], c["reached"]),
+        "redo_rate": ratio(c["redos"], c["revisits"]),
+        "return_rate": ratio(c["returned"], c["dispatched"]),
+        "average_handling_hours": round(c["handling_minutes"] / handled / 60, 2) if handled else None,
+    }
+
+
+COUNTER_NAMES = (
+    "received", "answered", "dispatched", "returned", "sign_counted", "sign_on_time",
+    "complete_counted", "on_time", "overdue", "accountable", "severely_overdue", "approved",
+    "revisited", "revisits", "satisfied", "unsatisfied", "reached", "resolved", "redos", "handled",
+)
+
+
+def _report_row(counter):
+    return {**figures(counter), "counts": {n: counter[n] for n in COUNTER_NAMES}}
+
+
+def summary(scope, calendar):
+    local = LocalTime(calendar, scope.start)
+    counters = _counters(scope, Grouping(), local)
+    return _report_row(counters.get("all", Counter()))
+
+
+def score(row):
+    weighted = [(w, row[name]) for name, w in SCORE_WEIGHTS.items() if row[name] is not None]
+    total = sum(w for w, _ in weighted)
+    return round(100 * sum(w * v for w, v in weighted) / total, 2) if total else None
+
+
+def league(scope, calendar):
+    """Every active department's row, ranked; departments without dispatches are unranked."""
+    counters = _counters(scope.without_department(), Grouping("department"),
+                         LocalTime(calendar, scope.start))
+    departments = db.session.scalars(select(Department).where(Department.active).order_by(Department.id))
+    rows = []
+    for department in departments:
+        row = _report_row(counters.get(department.id, Counter()))
+        row.update(department_id=department.id, code=department.code, name=department.name,
+                   score=score(row))
+        rows.append(row)
+    ranked = sorted((r for r in rows if r["dispatched"] and r["score"] is not None),
+                    key=lambda r: (-r["score"], -(r["on_time_rate"] or 0), -r["dispatched"]))
+    for position, row in enumerate(ranked, 1):
+        row["rank"] = position
+    for row in rows:
+        row.setdefault("rank", None)
+    return sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["department_id"]))
+
+
+def trend(scope, calendar, granularity):
+    local = LocalTime(calendar, scope.start)
+    counters = _counters(scope, Grouping("trend", local, granularity), local)
+    by_bucket = {as_day(k): v for k, v in counters.items()}
+    return [{"bucket": b.isoformat(), **_report_row(by_bucket.get(b, Counter()))}
+            for b in buckets(scope, calendar.tz, granularity)]
+
+
+def buckets(scope, tz, granularity):
+    """Every bucket's first day from the period's first to its last local day."""
+    first = scope.start.astimezone(tz).date()
+    last = (scope.end - timedelta(microseconds=1)).astimezone(tz).date()
+    starts = {"day": first, "week": first - timedelta(days=first.weekday()), "month": first.replace(day=1)}
+    day, found = starts[granularity], []
+    while day <= last:
+        found.append(day)
+        if granularity == "month":
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            day += timedelta(days=1 if granularity == "day" else 7)
+    return found
+
+
+def by_category(scope, calendar, level):
+    """Rows per category at `level` of the taxonomy; deeper categories add up into their ancestor."""
+    counters = _counters(scope, Grouping("category"), LocalTime(calendar, scope.start))
+    categories = {c.id: c for c in db.session.scalars(select(Category))}
+    rolled = defaultdict(Counter)
+    for category_id, counter in counters.items():
+        node = categories.get(category_id)
+        while node is not None and node.level > level:
+            node = categories.get(node.parent_id)
+        rolled[node.id if node else None].update(counter)
+    rows = [{"category_id": cid, "name": categories[cid].path if cid else "未分类", **_report_row(c)}
+            for cid, c in rolled.items()]
+    return sorted(rows, key=lambda r: (-r["received"], -r["dispatched"], r["name"]))
+
+
+def by_area(scope, calendar):
+    counters = _counters(scope, Grouping("area"), LocalTime(calendar, scope.start))
+    rows = [{"area": area, "name": area or "未填写", **_report_row(c)} for area, c in counters.items()]
+    return sorted(rows, key=lambda r: (-r["received"], -r["dispatched"], r["name"]))
+
+
+def overdue_list(scope, limit):
+    """The late dispatch spells of the period (办结超期), earliest due first."""
+    stmt = (
+        select(T.number, T.content, T.area, T.category_id, A.department_id, Department.name,
+               A.kind, A.started_at, A.complete_due_at, A.replied_at, AR.severity, AR.status)
+        .select_from(A.__table__.join(T, T.id == A.ticket_id)
+                     .join(Department, Department.id == A.department_id)
+                     .outerjoin(AR, COMPLETE_RECORD))
+        .where(LATE, _completion_counted(scope.now))
+        .order_by(A.complete_due_at, A.id)
+        .limit(limit)
+    )
+    stmt = _restrict(stmt, scope, A.complete_due_at, A.department_id)
+    return [dict(row) for row in db.session.execute(stmt).mappings()]

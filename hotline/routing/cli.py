@@ -1,0 +1,90 @@
+"""`flask --app wsgi model train|list|activate|rollback|ensure-default` for the registry."""
+import json
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from classifier.errors import ClassifierError
+from classifier.train import read_csv, train
+from hotline.errors import HotlineError
+from hotline.extensions import db
+from hotline.routing import registry, training
+from hotline.routing.models import ClassifierModel
+
+model_cli = AppGroup("model", help="分类模型：训练、列表、启用、回滚")
+
+
+def _fail(exc):
+    raise click.ClickException(getattr(exc, "message", str(exc)))
+
+
+@model_cli.command("train")
+@click.option("--kind", type=click.Choice(registry.KINDS), default="category")
+@click.option("--data", "data_file", type=click.Path(dir_okay=False),
+              help="CSV（text,label[,subject,address]）；不给则用种子语料加已确认工单")
+@click.option("--activate", is_flag=True, help="训练后立即启用")
+def train_command(kind, data_file, activate):
+    """Train a model and register it (inactive unless --activate)."""
+    try:
+        if data_file:
+            texts, labels = read_csv(data_file)
+            row = registry.register(train(texts, labels), kind, "file")
+        elif kind == "category":
+            row = training.train_category_model(training.confirmed_tickets("category"))
+        else:
+            texts, labels = training.confirmed_tickets("department")
+            if len(set(labels)) < 2:
+                raise click.ClickException("已确认的工单不足以训练部门模型（至少需要两个部门）")
+            row = registry.register(train(texts, labels), kind, "tickets")
+        if activate:
+            registry.activate(row.version)
+    except (ClassifierError, HotlineError, ValueError) as exc:
+        db.session.rollback()
+        _fail(exc)
+    db.session.commit()
+    click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
+
+
+@model_cli.command("list")
+def list_command():
+    """List registered models, newest first."""
+    for row in db.session.scalars(select(ClassifierModel).order_by(ClassifierModel.id.desc())):
+        mark = "*" if row.active else " "
+        score = row.metrics.get("macro_f1")
+        click.echo(f"{mark} {row.version:<45} {row.kind:<10} n={row.n_samples:<7} "
+                   f"macro_f1={score if score is not None else '-'} source={row.source}")
+
+
+@model_cli.command("activate")
+@click.argument("version")
+def activate_command(version):
+    """Make VERSION the active model of its kind (running workers follow at once)."""
+    try:
+        row = registry.activate(version)
+    except (ClassifierError, HotlineError) as exc:
+        db.session.rollback()
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"已启用 {row.version}")
+
+
+@model_cli.command("rollback")
+@click.option("--kind", type=click.Choice(registry.KINDS), default="category")
+def rollback_command(kind):
+    """Re-activate the previously active model."""
+    try:
+        row = registry.rollback(kind)
+    except (ClassifierError, HotlineError) as exc:
+        db.session.rollback()
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"已回滚到 {row.version}")
+
+
+@model_cli.command("ensure-default")
+def ensure_default_command():
+    """Train and activate the seed-corpus model if no category model is active."""
+    row = training.ensure_default_model()
+    db.session.commit()
+    click.echo(f"已训练默认模型 {row.version}" if row else "已有启用的分类模型")

@@ -1,0 +1,88 @@
+"""Versioned models on disk, listed in the database; workers follow the active row."""
+import secrets
+import threading
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from classifier.model import TrainedModel
+from hotline.errors import InvalidInput, NotFound
+from hotline.extensions import db
+from hotline.routing.models import ClassifierModel
+from hotline.timeutil import utcnow
+
+KINDS = ("category", "department")
+_loaded = {}
+_lock = threading.Lock()
+
+
+def model_root():
+    return Path(current_app.config["HOTLINE_MODEL_DIR"])
+
+
+def register(trained, kind, source, now=None):
+    """Save a trained model under a new version; it stays inactive until activated."""
+    now = now or utcnow()
+    version = f"{kind}-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    path = model_root() / version
+    trained.save(path)
+    row = ClassifierModel(
+        kind=kind, version=version, path=str(path), n_samples=trained.n_samples,
+        data_hash=trained.data_sha256, metrics=_summary(trained.metrics),
+        source=source, created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def activate(version, now=None):
+    row = db.session.scalar(select(ClassifierModel).where(ClassifierModel.version == version))
+    if row is None:
+        raise NotFound(f"模型 {version} 不存在")
+    TrainedModel.load(row.path)  # refuse now, not at the next request, if it cannot load
+    for other in db.session.scalars(
+        select(ClassifierModel).where(ClassifierModel.kind == row.kind, ClassifierModel.active)
+    ):
+        other.active = False
+    row.active = True
+    row.activated_at = now or utcnow()
+    db.session.flush()
+    return row
+
+
+def rollback(kind, now=None):
+    """Re-activate the model that was active before the current one."""
+    history = db.session.scalars(
+        select(ClassifierModel)
+        .where(ClassifierModel.kind == kind, ClassifierModel.activated_at.is_not(None))
+        .order_by(ClassifierModel.activated_at.desc(), ClassifierModel.id.desc())
+    ).all()
+    if len(history) < 2:
+        raise InvalidInput(f"没有可回滚的{kind}模型", code="nothing_to_roll_back")
+    return activate(history[1].version, now)
+
+
+def active_row(kind):
+    return db.session.scalar(
+        select(ClassifierModel).where(ClassifierModel.kind == kind, ClassifierModel.active)
+    )
+
+
+def active_model(kind):
+    """(row, TrainedModel) of the active model, loaded once per process and version."""
+    row = active_row(kind)
+    if row is None:
+        return None, None
+    with _lock:
+        cached = _loaded.get(kind)
+        if cached is None or cached[0] != row.version:
+            cached = (row.version, TrainedModel.load(row.path))
+            _loaded[kind] = cached
+    return row, cached[1]
+
+
+def _summary(metrics):
+    """The headline scores; the full report stays in the model's metadata.json."""
+    return {k: metrics[k] for k in ("macro_f1", "accuracy", "n_samples") if k in metrics}

@@ -1,0 +1,96 @@
+"""Training routing models from the seed corpus and from tickets whose routing was confirmed."""
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from classifier.pipeline import compose_text
+from classifier.train import evaluate, read_csv, train
+from hotline.directory.models import Category, Department
+from hotline.extensions import db
+from hotline.routing import registry
+from hotline.tickets.models import Ticket
+from hotline.tickets.workflow import State
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "classifier" / "data" / "seed"
+# A dispatch is confirmed once the department signed for it and it was not sent back.
+CONFIRMED_STATES = (State.ACCEPTED, State.REPLIED, State.PENDING_REVISIT, State.CLOSED)
+
+
+def seed_corpus():
+    texts, labels = [], []
+    for path in sorted(SEED_DIR.glob("*.csv")):
+        file_texts, file_labels = read_csv(path)
+        texts += file_texts
+        labels += file_labels
+    return texts, labels
+
+
+def confirmed_tickets(label):
+    """(texts, labels) of confirmed tickets, oldest first; label is 'category' or 'department'."""
+    leaf, group = aliased(Category), aliased(Category)
+    # Tickets may be filed under a level-3 category; the model predicts its level-2 parent.
+    category_code = db.func.coalesce(leaf.code, group.code)
+    label_column = category_code if label == "category" else Department.code
+    rows = db.session.execute(
+        select(Ticket.subject, Ticket.content, Ticket.address, label_column)
+        .join(leaf, leaf.id == Ticket.final_category_id)
+        .outerjoin(group, group.id == leaf.parent_id)
+        .join(Department, Department.id == Ticket.final_department_id)
+        .where(Ticket.state.in_(CONFIRMED_STATES), label_column.is_not(None))
+        .order_by(Ticket.id)
+    ).all()
+    return [compose_text(s, c, a) for s, c, a, _ in rows], [row[3] for row in rows]
+
+
+def train_category_model(extra=((), ()), now=None):
+    seed_texts, seed_labels = seed_corpus()
+    texts, labels = seed_texts + list(extra[0]), seed_labels + list(extra[1])
+    trained = train(texts, labels)
+    return registry.register(trained, "category", "tickets" if extra[0] else "seed", now)
+
+
+def ensure_default_model(now=None):
+    """Train and activate the seed model when no category model exists yet."""
+    if registry.active_row("category") is not None:
+        return None
+    row = train_category_model(now=now)
+    registry.activate(row.version, now)
+    return row
+
+
+def retrain(now=None):
+    """Nightly: train on confirmed tickets; activate only if not worse on held-out tickets."""
+    report = {}
+    seed_texts, seed_labels = seed_corpus()
+
+    def with_seed(texts, labels):
+        return train(seed_texts + texts, seed_labels + labels)
+
+    texts, labels = confirmed_tickets("category")
+    report["category"] = _retrain_kind("category", texts, labels, now, fit=with_seed)
+    texts, labels = confirmed_tickets("department")
+    if len(texts) >= current_app.config["HOTLINE_DEPARTMENT_MODEL_MIN"] and len(set(labels)) > 1:
+        report["department"] = _retrain_kind("department", texts, labels, now, fit=train)
+    else:
+        report["department"] = {"skipped": f"only {len(texts)} confirmed tickets"}
+    return report
+
+
+def _retrain_kind(kind, texts, labels, now, fit):
+    cut = int(len(texts) * 0.8)
+    held_texts, held_labels = texts[cut:], labels[cut:]
+    candidate = fit(texts[:cut], labels[:cut])
+    _, active = registry.active_model(kind)
+    if held_texts and active is not None:
+        new_score = evaluate(candidate, held_texts, held_labels)["macro_f1"]
+        old_score = evaluate(active, held_texts, held_labels)["macro_f1"]
+    else:
+        new_score = old_score = None
+    row = registry.register(fit(texts, labels), kind, "tickets", now)
+    better = old_score is None or new_score >= old_score
+    if better:
+        registry.activate(row.version, now)
+    return {"version": row.version, "activated": better, "held_out": len(held_texts),
+            "new_macro_f1": new_score, "active_macro_f1": old_score}

@@ -1,0 +1,142 @@
+"""Routing suggestions at intake, /classify, the catalogue and the registry."""
+import pytest
+
+from hotline.extensions import db
+from hotline.routing import registry
+from hotline.routing.catalogue import route
+from hotline.directory.models import Category
+from hotline.tickets.models import Ticket
+from sqlalchemy import func, select
+
+from tests.factories import ticket_data
+
+
+def category(code):
+    return db.session.scalar(select(Category).where(Category.code == code))
+
+
+@pytest.mark.parametrize("code, area, lead, assisting", [
+    ("property", "城西区", "district_west", ["housing"]),
+    ("property", None, "housing", []),
+    ("property", "不存在的区", "housing", []),
+    ("house_delivery", "城东区", "housing", ["natural_res"]),
+    ("gas_supply", "高新区", "gas", []),
+])
+def test_catalogue_routes_category_and_area(ctx, code, area, lead, assisting):
+    entry = route(category(code), area)
+    assert entry.lead.code == lead
+    assert sorted(d.code for d in entry.assisting) == assisting
+
+
+def test_catalogue_falls_back_to_parent_category(ctx):
+    leaf = db.session.scalar(select(Category).where(Category.name == "物业收费"))
+    assert route(leaf, "城东区").lead.code == "district_east"
+
+
+def test_intake_response_carries_suggestions(api, active_model):
+    response = api("operator1").post("/tickets", json=ticket_data(
+        content="小区物业不作为，楼道垃圾一个月没人清理，物业费照收", area="城西区", type="complaint"))
+    assert response.status_code == 201
+    suggestions = response.json["suggestions"]
+    assert suggestions["category"]["code"] == "property"
+    assert suggestions["departments"][0]["code"] == "district_west"
+    assert 0 < suggestions["departments"][0]["probability"] <= 1
+    assert suggestions["stage"] == "catalogue"
+    assert suggestions["model_version"] == active_model.version
+    assert suggestions["urgency"]["level"] == "normal"
+    stored = db.session.scalar(select(Ticket).where(Ticket.number == response.json["number"]))
+    assert stored.suggested_department_id == suggestions["departments"][0]["department_id"]
+    assert stored.suggested_category_id == suggestions["category"]["id"]
+    assert stored.suggested_model_version == active_model.version
+
+
+def test_final_choice_is_stored_beside_suggestion(api, active_model, factory):
+    created = api("operator1").post("/tickets", json=ticket_data(
+        content="楼下烧烤店每天半夜还在放音乐，吵得睡不着", area="城东区")).json
+    eco = factory.department("eco_env").id
+    api("dispatcher1").post(f"/tickets/{created['number']}/dispatch",
+                            json={"department_id": eco, "category_id": category("noise").id})
+    stored = db.session.scalar(select(Ticket).where(Ticket.number == created["number"]))
+    assert stored.final_department_id == eco
+    assert stored.final_category_id == category("noise").id
+    assert stored.suggestions == created["suggestions"]
+
+
+def test_emergency_phrases_flag_urgency(api, active_model):
+    response = api("operator1").post("/classify", json={
+        "content": "楼道里燃气泄漏味道很浓，邻居家没人，怕出事"})
+    assert response.status_code == 200
+    assert response.json["urgency"]["level"] == "emergency"
+    assert response.json["urgency"]["phrases"]
+    assert response.json["urgency"]["transfer_hint"]
+
+
+def test_classify_saves_nothing(api, active_model):
+    before = db.session.scalar(select(func.count(Ticket.id)))
+    response = api("dispatcher1").post("/classify", json={"content": "公司拖欠工资三个月了，老板不见人"})
+    assert response.status_code == 200
+    assert response.json["category"]["code"] == "wage_arrears"
+    assert db.session.scalar(select(func.count(Ticket.id))) == before
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "content"),
+    ({"content": "短"}, "content"),
+    ({"content": "燃气泄漏了怎么办", "area": 3}, "area"),
+    ({"content": "燃气泄漏了怎么办", "extra": 1}, "extra"),
+])
+def test_classify_rejects_bad_input(api, active_model, body, field):
+    response = api("operator1").post("/classify", json=body)
+    assert response.status_code == 400
+    assert field in response.json["error"]["details"]
+
+
+def test_classify_is_not_for_departments(api, active_model):
+    assert api("dept_housing").post("/classify", json={"content": "楼下很吵很吵"}).status_code == 403
+
+
+def test_without_model_suggestion_is_manual(api):
+    response = api("operator1").post("/classify", json={"content": "小区门口的路灯坏了好几天"})
+    assert response.json["manual"] is True and response.json["departments"] == []
+
+
+def test_similar_open_tickets_and_same_phone_are_offered(api, active_model):
+    first = api("operator1").post("/tickets", json=ticket_data(
+        content="金桂苑小区7栋电梯坏了一个星期，物业一直不修", caller_phone="13900001111")).json
+    second = api("operator1").post("/tickets", json=ticket_data(
+        content="金桂苑小区7栋的电梯坏了一个多星期了物业还是不修", caller_phone="13900002222")).json
+    similar = {s["number"]: s for s in second["suggestions"]["similar"]}
+    assert similar[first["number"]]["reason"] == "text"
+    assert similar[first["number"]]["score"] > 0.4
+    third = api("operator1").post("/tickets", json=ticket_data(
+        content="我想咨询一下公积金怎么提取", caller_phone="13900001111", type="consult")).json
+    reasons = {s["number"]: s["reason"] for s in third["suggestions"]["similar"]}
+    assert reasons.get(first["number"]) == "same_phone"
+    assert second["number"] not in reasons
+
+
+def test_activation_reaches_running_app_without_restart(api, ctx, small_model, runner):
+    first = registry.register(small_model, "category", "seed")
+    second = registry.register(small_model, "category", "file")
+    registry.activate(first.version)
+    db.session.commit()
+    assert api("operator1").post("/classify", json={"content": "电梯坏了没人修"}).json[
+        "model_version"] == first.version
+    result = runner.invoke(args=["model", "activate", second.version])
+    assert result.exit_code == 0, result.output
+    assert api("operator1").post("/classify", json={"content": "电梯坏了没人修"}).json[
+        "model_version"] == second.version
+    result = runner.invoke(args=["model", "rollback"])
+    assert result.exit_code == 0, result.output
+    assert api("operator1").post("/classify", json={"content": "电梯坏了没人修"}).json[
+        "model_version"] == first.version
+
+
+def test_activate_unknown_version_fails_cleanly(runner, ctx):
+    result = runner.invoke(args=["model", "activate", "category-nope"])
+    assert result.exit_code != 0 and "不存在" in result.output
+
+
+def test_rollback_without_history_fails_cleanly(runner, ctx):
+    result = runner.invoke(args=["model", "rollback"])
+    assert result.exit_code != 0 and "回滚" in result.output

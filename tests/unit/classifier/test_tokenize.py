@@ -1,0 +1,67 @@
+"""The jieba tokenizer with the hotline user dictionary and stopwords."""
+
+import pickle
+import threading
+
+import jieba
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+import classifier.tokenize as tokenize_module
+from classifier.tokenize import tokenize
+
+
+@pytest.mark.parametrize("word, sentence", [
+    ("加装电梯", "老旧小区加装电梯遇到低层住户反对"),
+    ("噪音扰民", "楼下烧烤店深夜噪音扰民"),
+    ("占道经营", "菜市场门口占道经营堵塞交通"),
+    ("网约车", "网约车司机绕路多收费"),
+    ("公积金", "离职以后公积金怎么提取"),
+    ("住建局", "这件事住建局一直不回复"),
+    ("欠薪", "工地欠薪三个月"),
+])
+def test_user_dictionary_words_stay_whole(word, sentence):
+    assert word in tokenize(sentence)
+
+
+def test_stopwords_punctuation_and_spaces_are_dropped():
+    words = tokenize("您好，请问我们的小区 物业费是怎么收的？谢谢！")
+    assert {"您好", "请问", "我们", "的", "谢谢", "，", "？", " "}.isdisjoint(words)
+    assert "小区" in words and "物业费" in words
+
+
+def test_latin_letters_are_lower_cased():
+    assert "ktv" in tokenize("KTV半夜扰民")
+
+
+def test_tokenize_pickles_by_reference_inside_a_vectorizer():
+    vectorizer = TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False).fit(["小区物业乱收费"])
+    restored = pickle.loads(pickle.dumps(vectorizer))
+    assert restored.tokenizer is tokenize
+    assert restored.transform(["物业乱收费"]).nnz == vectorizer.transform(["物业乱收费"]).nnz > 0
+
+
+def test_dictionary_is_loaded_once_under_concurrent_first_calls(monkeypatch):
+    built = []
+
+    class CountingTokenizer(jieba.Tokenizer):
+        def __init__(self, *args, **kwargs):
+            built.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tokenize_module, "_state", None)
+    monkeypatch.setattr(jieba, "Tokenizer", CountingTokenizer)
+    barrier = threading.Barrier(8)
+    results = []
+
+    def first_call():
+        barrier.wait()
+        results.append(tokenize("加装电梯"))
+
+    threads = [threading.Thread(target=first_call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 1
+    assert results == [["加装电梯"]] * 8
