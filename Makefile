@@ -22,6 +22,7 @@ install: $(VENV)/.installed
 run: install
 	$(FLASK) setup
 	$(FLASK) seed-demo --if-new
+	$(FLASK) model ensure-default
 	@# The scheduler runs beside gunicorn; Ctrl-C (or gunicorn ending) stops both.
 	$(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \

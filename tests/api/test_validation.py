@@ -241,7 +241,7 @@ def test_list_rejects_bad_filter(api, query, field):
     assert field in {key.split(".")[0] for key in error["details"]}
 
 
-# --- bugs: bad input that reaches the database and ends in a 500 ------------------------
+# --- input the database would refuse: stopped before it, never a 500 -------------------
 
 def test_create_rejects_nul_character(api, snapshot):
     before = snapshot()
