@@ -45,7 +45,8 @@ class Config:
     HOTLINE_DEPARTMENT_MODEL_WEIGHT = float(os.environ.get("HOTLINE_DEPARTMENT_MODEL_WEIGHT", 0.5))
     HOTLINE_SIMILAR_DAYS = _env_int("HOTLINE_SIMILAR_DAYS", 30)
     HOTLINE_SIMILAR_MIN_SCORE = float(os.environ.get("HOTLINE_SIMILAR_MIN_SCORE", 0.35))
-    HOTLINE_SIMILAR_REBUILD_SECONDS = _env_int("HOTLINE_SIMILAR_REBUILD_SECONDS", 300)
+    # The index drops closed and old tickets only when rebuilt; hits are re-checked anyway.
+    HOTLINE_SIMILAR_REBUILD_SECONDS = _env_int("HOTLINE_SIMILAR_REBUILD_SECONDS", 6 * 3600)
 
 
 class DevelopmentConfig(Config):

@@ -8,6 +8,7 @@ The crossing tickets go from warning to overdue, the dearest crossing: each gets
 accountability record, an automatic urge event and a notification.
 """
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -106,8 +107,10 @@ def main():
         populate(args.tickets, args.crossing)
         backend = db.engine.dialect.name
         print(f"{backend}: {args.tickets:,} open tickets inserted in {time.perf_counter() - started:.1f} s")
-        quiet, result = timed(NOW - timedelta(hours=1))
-        print(f"{backend}: sweep, none crossing:        {quiet * 1000:7.1f} ms  {result}")
+        # Quiet sweeps a minute apart before any ticket crosses: the first one is cold.
+        quiet = [timed(NOW - timedelta(minutes=minutes))[0] for minutes in range(65, 60, -1)]
+        print(f"{backend}: sweep, none crossing:        {statistics.median(quiet) * 1000:7.1f} ms median"
+              f" of 5 (first {quiet[0] * 1000:.1f} ms)")
         busy, result = timed(NOW)
         print(f"{backend}: sweep, {args.crossing:,} crossing:       {busy * 1000:7.1f} ms  {result}")
         again, result = timed(NOW)

@@ -7,6 +7,27 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 # Batches of new texts are kept small and merged, so adding one ticket never copies the index.
 _TAIL_LIMIT = 2048
+# Candidates come from the posting lists of the query's most distinctive n-grams only (common
+# ones are long and add little); the best candidates are then re-scored on their full vectors.
+_QUERY_TERMS = 48
+_CANDIDATES = 64
+
+
+class _Block:
+    __slots__ = ("ids", "times", "inverted", "forward")
+
+    def __init__(self, ids, times, vectors):
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.times = np.asarray(times, dtype=np.float64)
+        self.forward = sp.csr_matrix(vectors)
+        self.inverted = sp.csr_matrix(self.forward.T)
+
+    def subset(self, mask):
+        block = object.__new__(_Block)
+        block.ids, block.times = self.ids[mask], self.times[mask]
+        block.forward = self.forward[np.flatnonzero(mask)]
+        block.inverted = sp.csr_matrix(block.forward.T)
+        return block
 
 
 class SimilarityIndex:
@@ -15,17 +36,24 @@ class SimilarityIndex:
     def __init__(self, idf_texts=(), n_features=2**20):
         self._hasher = HashingVectorizer(analyzer="char", ngram_range=(2, 3), n_features=n_features,
                                          alternate_sign=False, norm=None, dtype=np.float32)
-        self._idf = TfidfTransformer(sublinear_tf=True)
-        self._idf.fit(self._hasher.transform(list(idf_texts) or [""]))
+        fitted = TfidfTransformer().fit(self._hasher.transform(list(idf_texts) or [""]))
+        self._idf = fitted.idf_.astype(np.float32)
         self._lock = threading.Lock()
-        self._blocks = []  # (ids, times, features × docs CSR)
+        self._blocks = []
         self._tail = ([], [], [])
 
     def vectorize(self, texts):
-        return self._idf.transform(self._hasher.transform(texts)).astype(np.float32)
+        """Sublinear TF × IDF, L2-normalised; done by hand because TfidfTransformer's diagonal
+        product converts every single-row query to CSC and back, which dominated query time."""
+        counts = self._hasher.transform(texts)
+        counts.sort_indices()
+        counts.data = (1 + np.log(counts.data)) * self._idf[counts.indices]
+        norms = np.sqrt(np.add.reduceat(np.append(counts.data ** 2, 0), counts.indptr[:-1]))
+        counts.data /= np.repeat(np.where(norms > 0, norms, 1), np.diff(counts.indptr))
+        return counts
 
     def __len__(self):
-        return sum(len(ids) for ids, _, _ in self._blocks) + len(self._tail[0])
+        return sum(len(b.ids) for b in self._blocks) + len(self._tail[0])
 
     def add(self, ids, texts, times):
         """Index texts under integer ids with their times (POSIX seconds)."""
@@ -34,49 +62,70 @@ class SimilarityIndex:
             self._tail[1].extend(times)
             self._tail[2].extend(texts)
             if len(self._tail[0]) >= _TAIL_LIMIT:
-                self._blocks.append(self._freeze(*self._tail))
+                self._blocks.append(self._freeze())
                 self._tail = ([], [], [])
 
-    def _freeze(self, ids, times, texts):
-        return (np.asarray(ids, dtype=np.int64), np.asarray(times, dtype=np.float64),
-                sp.csr_matrix(self.vectorize(texts).T))
+    def _freeze(self):
+        ids, times, texts = self._tail
+        return _Block(ids, times, self.vectorize(texts))
 
     def query(self, text, k=5, since=None, exclude=(), min_score=0.0):
-        """The k most similar (id, score) pairs, newest first among equal scores."""
+        """The k most similar (id, score) pairs by cosine, best first."""
         vector = self.vectorize([text])
+        if not vector.nnz:
+            return []
+        probe = vector
+        if vector.nnz > _QUERY_TERMS:
+            keep = np.argsort(-vector.data, kind="stable")[:_QUERY_TERMS]
+            probe = sp.csr_matrix((vector.data[keep], vector.indices[keep], [0, len(keep)]),
+                                  shape=vector.shape)
         with self._lock:
-            blocks = list(self._blocks)
-            if self._tail[0]:
-                blocks.append(self._freeze(*self._tail))
+            blocks = list(self._blocks) + ([self._freeze()] if self._tail[0] else [])
         found_ids, found_scores = [], []
-        for ids, times, inverted in blocks:
-            scores = vector.data @ inverted[vector.indices] if vector.nnz else np.zeros(len(ids))
-            scores = np.asarray(scores).ravel()
-            keep = scores > min_score
+        for block in blocks:
+            rough = np.asarray(probe.data @ block.inverted[probe.indices]).ravel()
+            allowed = rough > 0
             if since is not None:
-                keep &= times >= since
+                allowed &= block.times >= since
             if exclude:
-                keep &= ~np.isin(ids, list(exclude))
-            found_ids.append(ids[keep])
-            found_scores.append(scores[keep])
+                allowed &= ~np.isin(block.ids, list(exclude))
+            candidates = np.flatnonzero(allowed)
+            if len(candidates) > _CANDIDATES:
+                candidates = candidates[np.argpartition(-rough[candidates], _CANDIDATES)[:_CANDIDATES]]
+            exact = _dot_rows(block.forward[candidates], vector)
+            keep = exact >= min_score
+            found_ids.append(block.ids[candidates[keep]])
+            found_scores.append(exact[keep])
         if not found_ids:
             return []
         ids, scores = np.concatenate(found_ids), np.concatenate(found_scores)
         order = np.lexsort((-ids, -scores))[:k]
         return [(int(ids[i]), float(scores[i])) for i in order]
 
-    def retain(self, predicate_ids):
-        """Keep only the ids in `predicate_ids` (e.g. tickets still open and recent)."""
-        wanted = np.asarray(sorted(predicate_ids), dtype=np.int64)
+    def retain(self, wanted_ids):
+        """Keep only the ids in `wanted_ids` (e.g. tickets still open and recent)."""
+        wanted = np.asarray(sorted(wanted_ids), dtype=np.int64)
+        wanted_set = set(wanted.tolist())
         with self._lock:
             blocks = []
-            for ids, times, inverted in self._blocks:
-                mask = np.isin(ids, wanted)
+            for block in self._blocks:
+                mask = np.isin(block.ids, wanted)
                 if mask.all():
-                    blocks.append((ids, times, inverted))
+                    blocks.append(block)
                 elif mask.any():
-                    blocks.append((ids[mask], times[mask], inverted[:, np.flatnonzero(mask)].tocsr()))
+                    blocks.append(block.subset(mask))
             self._blocks = blocks
-            wanted_set = set(wanted.tolist())
-            tail = [i for i, id_ in enumerate(self._tail[0]) if id_ in wanted_set]
-            self._tail = tuple([column[i] for i in tail] for column in self._tail)
+            rows = [i for i, id_ in enumerate(self._tail[0]) if id_ in wanted_set]
+            self._tail = tuple([column[i] for i in rows] for column in self._tail)
+
+
+def _dot_rows(rows, vector):
+    """Each row of a CSR matrix dotted with one sparse vector (sorted indices), without
+    materialising the vector's transpose."""
+    if rows.shape[0] == 0:
+        return np.zeros(0, dtype=np.float32)
+    positions = np.searchsorted(vector.indices, rows.indices).clip(max=len(vector.indices) - 1)
+    matched = vector.indices[positions] == rows.indices
+    products = np.where(matched, rows.data * vector.data[positions], 0).astype(np.float32)
+    sums = np.add.reduceat(np.append(products, 0), rows.indptr[:-1])
+    return np.where(np.diff(rows.indptr) > 0, sums, 0)

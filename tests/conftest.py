@@ -11,6 +11,7 @@ from hotline.auth.models import User
 from hotline.directory import calendar
 from hotline.directory.models import CalendarDay, CalendarYear, Category, Department, TimeLimitPolicy
 from hotline.extensions import db
+from hotline.routing import similar
 from tests.factories import Factory
 
 PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") and database_url(os.environ["HOTLINE_TEST_DATABASE_URL"])
@@ -18,7 +19,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 DEMO_PASSWORD = "hotline-demo"
 MODEL_DIR = tempfile.mkdtemp(prefix="hotline-models-")
 # Rows the tests may add; everything else (calendar, policies, demo city) is seeded once.
-MUTABLE = ("job_runs", "job_locks", "daily_briefings", "notifications",
+MUTABLE = ("job_runs", "job_locks", "daily_briefings", "notifications", "report_days",
            "classifier_models", "accountability_records", "ticket_events", "revisits", "extension_requests", "assignment_assists",
            "assignments", "tickets", "ticket_sequences")
 
@@ -84,6 +85,8 @@ def _clean(request):
         db.session.execute(delete(CalendarDay).where(CalendarDay.source == "admin"))
         db.session.execute(delete(CalendarYear).where(CalendarYear.source == "admin"))
         db.session.commit()
+    # Deleted rows' ids come back on SQLite: indexes built over them must go too.
+    similar._indexes.clear()
 
 
 @pytest.fixture

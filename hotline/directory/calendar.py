@@ -61,16 +61,21 @@ def work_calendar():
         cached = _cache.get(id(app))
         if cached and cached[0] == key:
             return cached[1]
-    rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
-    calendar = WorkCalendar(
-        holidays=frozenset(d for d, k in rows if k == "holiday"),
-        workdays=frozenset(d for d, k in rows if k == "workday"),
-        hours=parse_hours(app.config["HOTLINE_WORKING_HOURS"]),
-        tz=ZoneInfo(app.config["HOTLINE_TIMEZONE"]),
-    )
+    calendar = load_calendar(db.session, app.config)
     with _cache_lock:
         _cache[id(app)] = (key, calendar)
     return calendar
+
+
+def load_calendar(connection, config):
+    """The calendar read through `connection` (a session, or a migration's own connection)."""
+    rows = connection.execute(select(CalendarDay.day, CalendarDay.kind)).all()
+    return WorkCalendar(
+        holidays=frozenset(d for d, k in rows if k == "holiday"),
+        workdays=frozenset(d for d, k in rows if k == "workday"),
+        hours=parse_hours(config["HOTLINE_WORKING_HOURS"]),
+        tz=ZoneInfo(config["HOTLINE_TIMEZONE"]),
+    )
 
 
 def touch_year(year, source="admin"):

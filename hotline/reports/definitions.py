@@ -109,6 +109,9 @@ SUMMARY_FIELDS = (
     "resolution_rate", "redo_rate", "return_rate", "average_handling_hours",
 )
 
+# Revisit answers that count as satisfied in 满意率.
+SATISFIED = ("satisfied", "basically_satisfied")
+
 # Composite score of the league table: weights per rate, summing to 1.
 SCORE_WEIGHTS = {
     "on_time_rate": 0.4,

@@ -4,6 +4,10 @@ Each family of figures is one GROUP BY query over the table that records it, res
 to the family's own period column: tickets by creation, dispatch spells (assignments) by
 start, by sign due time, by completion due time, by reply and by revisit. Python only
 adds up the per-group counters and divides; it never walks tickets.
+
+Whole local days without ticket filters, in total, per department or per time bucket,
+read the daily table (daily.py) instead, plus the two deadline families over their late
+spells only, which are few and which the clock and the deadline sweep keep changing.
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -14,13 +18,14 @@ from sqlalchemy import Date, Time, and_, case, cast, extract, func, literal, or_
 from hotline.accountability.models import AccountabilityRecord
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
-from hotline.reports.definitions import SCORE_WEIGHTS
+from hotline.reports.daily import COUNTERS, ReportDay
+from hotline.reports.definitions import SATISFIED, SCORE_WEIGHTS
+from hotline.reports.indexes import LATE, SIGN_LATE
 from hotline.tickets.models import Assignment, Revisit, Ticket
 from hotline.tickets.workflow import State
 from hotline.timeutil import UTCDateTime
 
 A, T, R, AR = Assignment, Ticket, Revisit, AccountabilityRecord
-SATISFIED = ("satisfied", "basically_satisfied")
 GRANULARITIES = ("day", "week", "month")
 
 
@@ -111,7 +116,10 @@ def as_day(value):
 
 @dataclass
 class Family:
-    """One GROUP BY query: where it reads, which column dates it, which column is its department."""
+    """One GROUP BY query: where it reads, which column dates it, which column is its department.
+
+    `late` marks a deadline family: its spells that are not late are in the daily table.
+    """
 
     source: object
     period_column: object
@@ -119,13 +127,17 @@ class Family:
     counters: dict
     conditions: list = field(default_factory=list)
     needs_ticket: bool = False
+    late: object = None
+
+    def late_part(self):
+        return Family(self.source, self.period_column, self.department_column, self.counters,
+                      [*self.conditions, self.late], self.needs_ticket)
 
 
 def _ended_or(now):
     return func.coalesce(A.ended_at, literal(now, UTCDateTime()))
 
 
-LATE = or_(A.replied_at.is_(None), A.replied_at > A.complete_due_at)
 COMPLETE_RECORD = and_(AR.assignment_id == A.id, AR.kind == "complete")
 
 
@@ -150,14 +162,14 @@ def _families(now):
         Family(A.__table__, A.sign_due_at, A.department_id, {
             "sign_counted": func.count(),
             "sign_on_time": func.count(case((A.signed_at <= A.sign_due_at, 1))),
-        }, [or_(A.signed_at.is_not(None), A.sign_due_at < _ended_or(now))]),
+        }, [or_(A.signed_at.is_not(None), A.sign_due_at < _ended_or(now))], late=SIGN_LATE),
         Family(A.__table__.outerjoin(AR, COMPLETE_RECORD), A.complete_due_at, A.department_id, {
             "complete_counted": func.count(),
             "on_time": func.count(case((A.replied_at <= A.complete_due_at, 1))),
             "overdue": func.count(case((LATE, 1))),
             "accountable": func.count(case((and_(LATE, AR.id.is_not(None)), 1))),
             "severely_overdue": func.count(case((and_(LATE, AR.severity == "severely_overdue"), 1))),
-        }, [_completion_counted(now)]),
+        }, [_completion_counted(now)], late=LATE),
         # The revisit that ended a spell is stamped with the same instant as its end.
         Family(A.__table__.join(R, final_revisit), A.ended_at, A.department_id, {
             "revisits": func.count(),
@@ -184,6 +196,15 @@ class Grouping:
     @property
     def needs_ticket(self):
         return self.kind in ("category", "area")
+
+    def daily_key(self):
+        """The daily table's column for this grouping; None: the table does not have it."""
+        return {None: literal("all"), "department": ReportDay.department_id,
+                "trend": ReportDay.day}.get(self.kind)
+
+    def normal(self, key):
+        """A trend key as its bucket's first day, whichever driver or table it came from."""
+        return bucket_start(as_day(key), self.granularity) if self.kind == "trend" else key
 
     def key(self, family_period, family_department):
         if self.kind == "department":
@@ -225,16 +246,48 @@ def _source(source, needs_ticket, scope, grouping):
 
 def _counters(scope, grouping, local):
     """{group key: Counter of every family's counters} for the scope."""
-    result = defaultdict(Counter)
-    for family in _families(scope.now):
+    families = _families(scope.now)
+    if _daily_table_answers(scope, grouping, local.calendar.tz):
+        result = _daily_counters(scope, grouping, local.calendar.tz)
+        families = [family.late_part() for family in families if family.late is not None]
+    else:
+        result = defaultdict(Counter)
+        _add_handling(result, scope, grouping, local)
+    for family in families:
         key = grouping.key(family.period_column, family.department_column).label("key")
         stmt = select(key, *(c.label(n) for n, c in family.counters.items()))
         source = _source(family.source, family.needs_ticket, scope, grouping)
         stmt = stmt.select_from(source).where(*family.conditions)
         stmt = _restrict(stmt, scope, family.period_column, family.department_column)
         for row in db.session.execute(stmt.group_by(key)).mappings():
-            result[row["key"]].update({n: row[n] for n in family.counters})
-    _add_handling(result, scope, grouping, local)
+            result[grouping.normal(row["key"])].update({n: row[n] for n in family.counters})
+    return result
+
+
+def _local_day(moment, tz):
+    return moment.astimezone(tz).date()
+
+
+def _daily_table_answers(scope, grouping, tz):
+    """The daily table holds whole local days per department, and no ticket columns."""
+    whole_days = all(moment == datetime.combine(_local_day(moment, tz), time(), tz)
+                     for moment in (scope.start, scope.end))
+    return whole_days and grouping.daily_key() is not None and not _ticket_filtered(scope)
+
+
+def _daily_counters(scope, grouping, tz):
+    """The daily table's counters of the scope's days; its on-time spells are counted spells too."""
+    key = grouping.daily_key().label("key")
+    stmt = (select(key, *(func.sum(ReportDay.__table__.c[n]).label(n) for n in COUNTERS))
+            .where(ReportDay.day >= _local_day(scope.start, tz), ReportDay.day < _local_day(scope.end, tz))
+            .group_by(key))
+    if scope.department_id is not None:
+        stmt = stmt.where(ReportDay.department_id == scope.department_id)
+    result = defaultdict(Counter)
+    for row in db.session.execute(stmt).mappings():
+        counter = result[grouping.normal(row["key"])]
+        counter.update({n: row[n] for n in COUNTERS})
+        counter.update(sign_counted=row["sign_on_time"], complete_counted=row["on_time"])
     return result
 
 
@@ -256,10 +309,11 @@ def _add_handling(result, scope, grouping, local):
         stmt = stmt.select_from(_source(A.__table__, False, scope, grouping))
         stmt = _restrict(stmt.where(A.replied_at.is_not(None)), scope, A.replied_at, A.department_id)
         rows = db.session.execute(stmt.group_by(key, day)).all()
-        per_day.extend((sign, row.key, as_day(row.day), row.n, float(row.minutes)) for row in rows)
+        per_day.extend((sign, grouping.normal(row.key), as_day(row.day), row.n, float(row.minutes))
+                       for row in rows)
         if sign == 1:
             for row in rows:
-                result[row.key]["handled"] += row.n
+                result[grouping.normal(row.key)]["handled"] += row.n
     if not per_day:
         return
     ordinal = _working_day_ordinals(calendar, min(r[2] for r in per_day), max(r[2] for r in per_day))
@@ -353,17 +407,24 @@ def league(scope, calendar):
 def trend(scope, calendar, granularity):
     local = LocalTime(calendar, scope.start)
     counters = _counters(scope, Grouping("trend", local, granularity), local)
-    by_bucket = {as_day(k): v for k, v in counters.items()}
-    return [{"bucket": b.isoformat(), **_report_row(by_bucket.get(b, Counter()))}
+    return [{"bucket": b.isoformat(), **_report_row(counters.get(b, Counter()))}
             for b in buckets(scope, calendar.tz, granularity)]
+
+
+def bucket_start(day, granularity):
+    """The first day of the day's bucket: the day itself, its week's Monday or its month's 1st."""
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day
 
 
 def buckets(scope, tz, granularity):
     """Every bucket's first day from the period's first to its last local day."""
-    first = scope.start.astimezone(tz).date()
-    last = (scope.end - timedelta(microseconds=1)).astimezone(tz).date()
-    starts = {"day": first, "week": first - timedelta(days=first.weekday()), "month": first.replace(day=1)}
-    day, found = starts[granularity], []
+    first = _local_day(scope.start, tz)
+    last = _local_day(scope.end - timedelta(microseconds=1), tz)
+    day, found = bucket_start(first, granularity), []
     while day <= last:
         found.append(day)
         if granularity == "month":

@@ -56,30 +56,28 @@ def list_command():
                    f"macro_f1={score if score is not None else '-'} source={row.source}")
 
 
-@model_cli.command("activate")
-@click.argument("version")
-def activate_command(version):
-    """Make VERSION the active model of its kind (running workers follow at once)."""
+def _change_active(change, message):
     try:
-        row = registry.activate(version)
+        row = change()
     except (ClassifierError, HotlineError) as exc:
         db.session.rollback()
         _fail(exc)
     db.session.commit()
-    click.echo(f"已启用 {row.version}")
+    click.echo(message.format(row.version))
+
+
+@model_cli.command("activate")
+@click.argument("version")
+def activate_command(version):
+    """Make VERSION the active model of its kind (running workers follow at once)."""
+    _change_active(lambda: registry.activate(version), "已启用 {}")
 
 
 @model_cli.command("rollback")
 @click.option("--kind", type=click.Choice(registry.KINDS), default="category")
 def rollback_command(kind):
     """Re-activate the previously active model."""
-    try:
-        row = registry.rollback(kind)
-    except (ClassifierError, HotlineError) as exc:
-        db.session.rollback()
-        _fail(exc)
-    db.session.commit()
-    click.echo(f"已回滚到 {row.version}")
+    _change_active(lambda: registry.rollback(kind), "已回滚到 {}")
 
 
 @model_cli.command("ensure-default")

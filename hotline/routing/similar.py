@@ -15,50 +15,83 @@ from hotline.tickets.workflow import OPEN_STATES
 
 _indexes = {}
 _lock = threading.Lock()
+# Up to this many open tickets the first build is quick enough to do during the request.
+INLINE_BUILD_LIMIT = 5000
 
 
 class TicketIndex:
-    """One process's index of recent open tickets, topped up from the table as it grows."""
+    """One process's index of recent open tickets, topped up from the table as it grows.
 
-    def __init__(self, idf_texts, window_days, rebuild_seconds):
+    Closed tickets stay in the index until the daily rebuild; find_similar() confirms the
+    state of every hit in the database. A large first build runs in a background thread so
+    that no operator waits for it; meanwhile only same-phone matches are offered.
+    """
+
+    def __init__(self, app, idf_texts):
+        self.app = app
         self.idf_texts = idf_texts
-        self.window = timedelta(days=window_days)
-        self.rebuild_seconds = rebuild_seconds
-        self.index = None
-        self.built_at = 0.0
-        self.last_id = 0
+        self.window = timedelta(days=app.config["HOTLINE_SIMILAR_DAYS"])
+        self.rebuild_seconds = app.config["HOTLINE_SIMILAR_REBUILD_SECONDS"]
+        self.index, self.last_id, self.built_at, self.building = None, 0, 0.0, False
         self.lock = threading.Lock()
 
-    def refresh(self, now):
-        """Add tickets created since the last look; rebuild now and then to drop closed ones."""
+    def current(self, now):
+        """The index with every ticket created since the last look, or None while building."""
+        newest = db.session.scalar(select(db.func.max(Ticket.id))) or 0
         with self.lock:
             # A table that shrank (restored from a backup) invalidates what we indexed.
-            shrunk = (db.session.scalar(select(db.func.max(Ticket.id))) or 0) < self.last_id
-            if shrunk or self.index is None or time.monotonic() - self.built_at > self.rebuild_seconds:
-                self.index, self.last_id = SimilarityIndex(self.idf_texts), 0
-                self.built_at = time.monotonic()
-            rows = db.session.execute(
-                select(Ticket.id, Ticket.subject, Ticket.content, Ticket.created_at)
-                .where(Ticket.id > self.last_id, Ticket.created_at >= now - self.window,
-                       Ticket.state.in_(OPEN_STATES))
-                .order_by(Ticket.id)
-            ).all()
-            if rows:
-                self.index.add([r.id for r in rows],
-                               [compose_text(r.subject, r.content) for r in rows],
-                               [r.created_at.timestamp() for r in rows])
-                self.last_id = rows[-1].id
+            stale = (self.index is None or newest < self.last_id
+                     or time.monotonic() - self.built_at > self.rebuild_seconds)
+            start_build = stale and not self.building
+            self.building = self.building or start_build
+        if start_build:
+            if self._open_count(now) <= INLINE_BUILD_LIMIT:
+                self._build(now)
+            else:
+                threading.Thread(target=self._build_in_context, args=(now,), daemon=True).start()
+        with self.lock:
+            if self.index is not None:
+                self.last_id = self._add_rows(self.index, self.last_id, now)
             return self.index
+
+    def _open_count(self, now):
+        return db.session.scalar(select(db.func.count(Ticket.id)).where(*self._recent_open(now)))
+
+    def _recent_open(self, now):
+        return Ticket.created_at >= now - self.window, Ticket.state.in_(OPEN_STATES)
+
+    def _build_in_context(self, now):
+        with self.app.app_context():
+            self._build(now)
+
+    def _build(self, now):
+        index = SimilarityIndex(self.idf_texts)
+        try:
+            last_id = self._add_rows(index, 0, now)
+        finally:
+            with self.lock:
+                self.building = False
+        with self.lock:
+            self.index, self.last_id, self.built_at = index, last_id, time.monotonic()
+
+    def _add_rows(self, index, after_id, now):
+        rows = db.session.execute(
+            select(Ticket.id, Ticket.subject, Ticket.content, Ticket.created_at)
+            .where(Ticket.id > after_id, *self._recent_open(now))
+            .order_by(Ticket.id)
+        ).all()
+        if rows:
+            index.add([r.id for r in rows], [compose_text(r.subject, r.content) for r in rows],
+                      [r.created_at.timestamp() for r in rows])
+            after_id = rows[-1].id
+        return after_id
 
 
 def ticket_index():
     app = current_app._get_current_object()
     with _lock:
         if id(app) not in _indexes:
-            _indexes[id(app)] = TicketIndex(
-                seed_corpus()[0], app.config["HOTLINE_SIMILAR_DAYS"],
-                app.config["HOTLINE_SIMILAR_REBUILD_SECONDS"],
-            )
+            _indexes[id(app)] = TicketIndex(app, seed_corpus()[0])
         return _indexes[id(app)]
 
 
@@ -69,11 +102,11 @@ def find_similar(text, phone, now, exclude_id=None, limit=5):
     seldom a problem, and the operator sees the address beside each match anyway.
     """
     config = current_app.config
-    index = ticket_index().refresh(now)
+    index = ticket_index().current(now)
     since = (now - timedelta(days=config["HOTLINE_SIMILAR_DAYS"])).timestamp()
     hits = index.query(text, k=limit * 3, since=since,
                        exclude={exclude_id} if exclude_id else (),
-                       min_score=config["HOTLINE_SIMILAR_MIN_SCORE"])
+                       min_score=config["HOTLINE_SIMILAR_MIN_SCORE"]) if index else []
     found = {}
     if hits:
         scores = dict(hits)

@@ -62,35 +62,45 @@ def ensure_default_model(now=None):
 
 def retrain(now=None):
     """Nightly: train on confirmed tickets; activate only if not worse on held-out tickets."""
-    report = {}
     seed_texts, seed_labels = seed_corpus()
 
     def with_seed(texts, labels):
         return train(seed_texts + texts, seed_labels + labels)
 
-    texts, labels = confirmed_tickets("category")
-    report["category"] = _retrain_kind("category", texts, labels, now, fit=with_seed)
-    texts, labels = confirmed_tickets("department")
+    data = {kind: confirmed_tickets(kind) for kind in registry.KINDS}
+    active = {kind: registry.active_model(kind)[1] for kind in registry.KINDS}
+    # Training takes minutes: end the read transaction so that SQLite's write lock is free.
+    db.session.commit()
+    report = {}
+    texts, labels = data["category"]
+    report["category"] = (
+        _retrain_kind("category", texts, labels, active["category"], now, fit=with_seed)
+        if texts else {"skipped": "no confirmed tickets"}
+    )
+    texts, labels = data["department"]
     if len(texts) >= current_app.config["HOTLINE_DEPARTMENT_MODEL_MIN"] and len(set(labels)) > 1:
-        report["department"] = _retrain_kind("department", texts, labels, now, fit=train)
+        report["department"] = _retrain_kind("department", texts, labels, active["department"],
+                                              now, fit=train)
     else:
         report["department"] = {"skipped": f"only {len(texts)} confirmed tickets"}
     return report
 
 
-def _retrain_kind(kind, texts, labels, now, fit):
+def _retrain_kind(kind, texts, labels, active, now, fit):
+    """Score a candidate trained on the older 80% against the active model on the newest 20%."""
     cut = int(len(texts) * 0.8)
     held_texts, held_labels = texts[cut:], labels[cut:]
-    candidate = fit(texts[:cut], labels[:cut])
-    _, active = registry.active_model(kind)
     if held_texts and active is not None:
+        candidate = fit(texts[:cut], labels[:cut])
         new_score = evaluate(candidate, held_texts, held_labels)["macro_f1"]
         old_score = evaluate(active, held_texts, held_labels)["macro_f1"]
     else:
         new_score = old_score = None
-    row = registry.register(fit(texts, labels), kind, "tickets", now)
     better = old_score is None or new_score >= old_score
-    if better:
-        registry.activate(row.version, now)
-    return {"version": row.version, "activated": better, "held_out": len(held_texts),
+    if not better:
+        return {"activated": False, "held_out": len(held_texts),
+                "new_macro_f1": new_score, "active_macro_f1": old_score}
+    row = registry.register(fit(texts, labels), kind, "tickets", now)
+    registry.activate(row.version, now)
+    return {"version": row.version, "activated": True, "held_out": len(held_texts),
             "new_macro_f1": new_score, "active_macro_f1": old_score}

@@ -10,6 +10,7 @@ from hotline.directory.calendar import policy_for, work_calendar
 from hotline.directory.models import Category, Department
 from hotline.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from hotline.extensions import db
+from hotline.reports import daily
 from hotline.tickets import schemas, workflow
 from hotline.tickets.deadlines import Clock, Limit, clocks_for, make_clock, worst
 from hotline.tickets.models import (
@@ -102,6 +103,8 @@ def create_ticket(data, actor, now=None, suggest=None):
     db.session.add(ticket)
     db.session.flush()
     _record(ticket, "create", None, actor, now, None, {})
+    # The daily report counters (reports/daily.py) change with tickets, in the same transaction.
+    daily.record({}, daily.snapshot(ticket))
     return ticket
 
 
@@ -167,7 +170,10 @@ def perform(number, action, actor, data, now=None):
         )
     step = Step(ticket, actor, params, now or utcnow())
     from_state = ticket.state
+    counted = daily.snapshot(ticket)
     note, extra = HANDLERS[action](step)
+    # What the ticket counted for in the daily report table is swapped for what it counts for now.
+    daily.record(counted, daily.snapshot(ticket))
     ticket.version += 1
     ticket.updated_at = step.now
     _record(ticket, action, from_state, actor, step.now, note, extra)
@@ -183,20 +189,21 @@ def _record(ticket, action, from_state, actor, now, note, data):
     db.session.flush()
 
 
+def _active(model, key, label, field):
+    """An active Department or Category by id, or a 400 naming the unknown id."""
+    row = db.session.get(model, key)
+    if row is None or not row.active:
+        raise InvalidInput(f"{label} {key} 不存在", code=f"unknown_{model.__name__.lower()}",
+                           details={field: key})
+    return row
+
+
 def _department(department_id):
-    department = db.session.get(Department, department_id)
-    if department is None or not department.active:
-        raise InvalidInput(f"承办单位 {department_id} 不存在", code="unknown_department",
-                           details={"department_id": department_id})
-    return department
+    return _active(Department, department_id, "承办单位", "department_id")
 
 
 def _category(category_id):
-    category = db.session.get(Category, category_id)
-    if category is None or not category.active:
-        raise InvalidInput(f"分类 {category_id} 不存在", code="unknown_category",
-                           details={"category_id": category_id})
-    return category
+    return _active(Category, category_id, "分类", "category_id")
 
 
 def _start_clocks(step, department, kind, assisting=()):

@@ -140,3 +140,24 @@ def test_activate_unknown_version_fails_cleanly(runner, ctx):
 def test_rollback_without_history_fails_cleanly(runner, ctx):
     result = runner.invoke(args=["model", "rollback"])
     assert result.exit_code != 0 and "回滚" in result.output
+
+
+def test_large_index_builds_in_background_without_blocking(api, active_model, monkeypatch):
+    import time
+
+    from hotline.routing import similar
+
+    first = api("operator1").post("/tickets", json=ticket_data(
+        content="湖滨街道滨江花园北门的路灯坏了半个月，晚上一片漆黑")).json
+    similar._indexes.clear()
+    monkeypatch.setattr(similar, "INLINE_BUILD_LIMIT", 0)
+    body = {"content": "湖滨街道滨江花园北门路灯坏了半个多月，晚上黑漆漆的"}
+    during = api("operator1").post("/classify", json=body).json
+    assert first["number"] not in [s["number"] for s in during["similar"]]
+    # Requests here share the test's app context and session: release SQLite's lock.
+    db.session.rollback()
+    deadline = time.monotonic() + 30
+    while next(iter(similar._indexes.values())).building and time.monotonic() < deadline:
+        time.sleep(0.05)
+    after = api("operator1").post("/classify", json=body).json
+    assert first["number"] in [s["number"] for s in after["similar"]]

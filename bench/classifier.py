@@ -1,0 +1,173 @@
+"""Classifier benchmarks: intake suggestion latency, batch throughput and training time.
+
+    .venv/bin/python bench/classifier.py                 # everything (about 15 minutes)
+    .venv/bin/python bench/classifier.py --skip-million  # without the 1,000,000-ticket training
+
+1. Suggestion latency: the full intake suggestion (category model, catalogue, urgency,
+   knowledge base, similar open tickets, same phone) on a SQLite file holding 100,000
+   open tickets from the last 30 days; p50/p95 over 300 calls after the first (which
+   builds the process's similarity index, reported separately).
+2. Batch throughput: predict_top over 20,000 texts in batches of 1,000 on one core.
+3. Training time and peak memory, each in a fresh process: on the public labelled file
+   (../shared/data) and on 1,000,000 synthetic tickets of realistic length.
+"""
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PUBLIC = ROOT.parent / "shared" / "data" / "teddy2020c_fj2_labeled_public.csv"
+# One core, as the issue measures it; must be set before numpy loads.
+for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(name, "1")
+
+
+def synthetic_corpus(n, seed=7):
+    """n texts built from the seed corpus's own sentences, recombined to 40–300 characters."""
+    from hotline.routing.training import seed_corpus
+
+    texts, labels = seed_corpus()
+    by_label = {}
+    for text, label in zip(texts, labels):
+        by_label.setdefault(label, []).extend(s for s in text.replace("！", "。").split("。") if s)
+    rng, names = random.Random(seed), sorted(by_label)
+    out_texts, out_labels = [], []
+    for _ in range(n):
+        label = rng.choice(names)
+        parts, length = [], rng.randint(40, 300)
+        while sum(map(len, parts)) < length:
+            parts.append(rng.choice(by_label[label]))
+        out_texts.append("。".join(parts))
+        out_labels.append(label)
+    return out_texts, out_labels
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def bench_latency(n_tickets):
+    from sqlalchemy import insert, select
+
+    from config import Config
+    from hotline import create_app
+    from hotline.directory.models import Department
+    from hotline.extensions import db
+    from hotline.routing.suggest import suggest
+    from hotline.routing.training import ensure_default_model
+    from hotline.tickets.models import Ticket
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-classifier-"))
+    config = type("BenchConfig", (Config,), {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}", "SECRET_KEY": "bench",
+        "HOTLINE_MODEL_DIR": str(workdir / "models")})
+    app = create_app(config)
+    for command in (["setup"], ["seed-demo"]):
+        assert app.test_cli_runner().invoke(args=command).exit_code == 0
+    now = datetime.now(timezone.utc)
+    texts, _ = synthetic_corpus(n_tickets, seed=11)
+    with app.app_context():
+        started = time.perf_counter()
+        ensure_default_model()
+        db.session.commit()
+        print(f"default model trained on the seed corpus in {time.perf_counter() - started:.1f} s")
+        department = db.session.scalar(select(Department.id).limit(1))
+        rows = [{
+            "number": f"B{i:09d}", "channel": "phone", "type": "complaint", "urgency": "normal",
+            "content": text, "state": "dispatched", "department_id": department,
+            "caller_phone": f"139{i:08d}", "created_at": now - timedelta(minutes=i % 43000),
+            "updated_at": now, "version": 1, "reopen_count": 0, "return_count": 0,
+            "revisit_attempts": 0, "extension_days": 0, "is_enterprise": False,
+        } for i, text in enumerate(texts)]
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(Ticket), rows[start:start + 5000])
+        db.session.commit()
+        queries, _ = synthetic_corpus(301, seed=13)
+        started = time.perf_counter()
+        suggest(None, queries[0], "城西区桂花街道", "城西区", "13900000001", now)
+        print(f"first suggestion (builds the similarity index over {n_tickets:,} tickets): "
+              f"{time.perf_counter() - started:.1f} s")
+        timings = []
+        for i, text in enumerate(queries[1:]):
+            started = time.perf_counter()
+            suggest(None, text, "城西区桂花街道", "城西区", f"139{i:08d}", now)
+            timings.append((time.perf_counter() - started) * 1000)
+    print(f"suggestion latency over {n_tickets:,} stored tickets: "
+          f"p50 {statistics.median(timings):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms "
+          f"(target p95 < 10 ms)")
+
+
+def bench_throughput():
+    from classifier.train import train
+
+    texts, labels = synthetic_corpus(20_000, seed=5)
+    model = train(texts[:4000], labels[:4000])
+    model.predict_top(texts[:100])
+    started = time.perf_counter()
+    for start in range(0, len(texts), 1000):
+        model.predict_top(texts[start:start + 1000], k=3)
+    rate = len(texts) / (time.perf_counter() - started)
+    print(f"batch throughput: {rate:,.0f} tickets/s on one core (target ≥ 500)")
+
+
+def train_in_child(source, n):
+    """Train in a fresh process so that peak memory is the training's own."""
+    out = subprocess.run([sys.executable, __file__, "--train-child", source, str(n)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def train_child(source, n):
+    from classifier.train import train
+
+    if source == "public":
+        import csv
+
+        with open(PUBLIC, encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        texts = [f"{r['subject']}\n{r['text']}".strip() for r in rows]
+        labels = [r["label"] for r in rows]
+    else:
+        texts, labels = synthetic_corpus(n)
+    started = time.perf_counter()
+    train(texts, labels)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    print(json.dumps({"n": len(texts), "seconds": round(seconds, 1), "peak_gib": round(peak, 2)}))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--skip-million", action="store_true")
+    parser.add_argument("--train-child", nargs=2, metavar=("SOURCE", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.train_child:
+        return train_child(args.train_child[0], int(args.train_child[1]))
+    bench_latency(args.tickets)
+    bench_throughput()
+    if PUBLIC.exists():
+        result = train_in_child("public", 0)
+        print(f"training on the public file ({result['n']:,} texts): {result['seconds']} s, "
+              f"peak {result['peak_gib']} GiB")
+    else:
+        print(f"training on the public file: skipped ({PUBLIC} not found)")
+    if not args.skip_million:
+        result = train_in_child("synthetic", 1_000_000)
+        print(f"training on {result['n']:,} synthetic tickets: {result['seconds']} s, "
+              f"peak {result['peak_gib']} GiB (targets < 600 s, < 8 GiB)")
+
+
+if __name__ == "__main__":
+    main()
