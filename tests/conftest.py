@@ -11,6 +11,7 @@ from hotline.auth.models import User
 from hotline.directory import calendar
 from hotline.directory.models import CalendarDay, CalendarYear, Category, Department, TimeLimitPolicy
 from hotline.extensions import db
+from hotline.knowledge.models import KnowledgeArticle
 from hotline.routing import similar
 from tests.factories import Factory
 
@@ -58,7 +59,7 @@ def app(request, tmp_path_factory):
     with app.app_context():
         app.config["BASELINE"] = {
             model: db.session.scalar(select(db.func.max(model.id)))
-            for model in (User, Department, Category, TimeLimitPolicy)
+            for model in (User, Department, Category, TimeLimitPolicy, KnowledgeArticle)
         }
     yield app
     with app.app_context():

@@ -30,14 +30,22 @@ def _current():
                 .where(KnowledgeArticle.active)
             ).all()
             texts = [compose_text(a.title, a.body) for a in articles]
-            index = SimilarityIndex(idf_texts=texts)
-            index.add([a.id for a in articles], texts, [0.0] * len(articles))
-            state.update(stamp=stamp, index=index, titles={a.id: a.title for a in articles})
-        return state["index"], state["titles"]
+            # A caller's words meet a short title and a long body on different scales:
+            # each article is scored on both and keeps the better.
+            indexes = (SimilarityIndex(idf_texts=texts), SimilarityIndex(idf_texts=texts))
+            ids, zeros = [a.id for a in articles], [0.0] * len(articles)
+            indexes[0].add(ids, [a.title for a in articles], zeros)
+            indexes[1].add(ids, texts, zeros)
+            state.update(stamp=stamp, indexes=indexes, titles={a.id: a.title for a in articles})
+        return state["indexes"], state["titles"]
 
 
-def search(text, k=3, min_score=0.12):
+def search(text, k=3, min_score=0.06):
     """[{id, title, score}] of the articles closest to the text."""
-    index, titles = _current()
-    return [{"id": i, "title": titles[i], "score": round(score, 3)}
-            for i, score in index.query(text, k=k, min_score=min_score)]
+    indexes, titles = _current()
+    best = {}
+    for index in indexes:
+        for article_id, score in index.query(text, k=k, min_score=min_score):
+            best[article_id] = max(score, best.get(article_id, 0.0))
+    ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+    return [{"id": i, "title": titles[i], "score": round(score, 3)} for i, score in ranked]

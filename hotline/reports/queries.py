@@ -277,12 +277,13 @@ def _daily_table_answers(scope, grouping, tz):
 
 def _daily_counters(scope, grouping, tz):
     """The daily table's counters of the scope's days; its on-time spells are counted spells too."""
+    D = ReportDay
     key = grouping.daily_key().label("key")
-    stmt = (select(key, *(func.sum(ReportDay.__table__.c[n]).label(n) for n in COUNTERS))
-            .where(ReportDay.day >= _local_day(scope.start, tz), ReportDay.day < _local_day(scope.end, tz))
+    stmt = (select(key, *(func.sum(D.__table__.c[n]).label(n) for n in COUNTERS))
+            .where(D.day >= _local_day(scope.start, tz), D.day < _local_day(scope.end, tz))
             .group_by(key))
     if scope.department_id is not None:
-        stmt = stmt.where(ReportDay.department_id == scope.department_id)
+        stmt = stmt.where(D.department_id == scope.department_id)
     result = defaultdict(Counter)
     for row in db.session.execute(stmt).mappings():
         counter = result[grouping.normal(row["key"])]
