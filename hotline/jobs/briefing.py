@@ -10,11 +10,15 @@ from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.jobs.models import DailyBriefing
 from hotline.notifications.models import Notification
+from hotline.reports.hotspots import hotspots
 from hotline.tickets.models import Assignment, Revisit, Ticket
 
 # After downtime, missing briefings are made for at most this many past days.
 CATCH_UP_DAYS = 7
 TOP_CATEGORIES = 10
+# Hot topics of the briefing: the week up to the end of the day, against the week before.
+HOT_TOPIC_DAYS = 7
+HOT_TOPICS = 5
 SATISFIED = ("satisfied", "basically_satisfied")
 
 
@@ -61,6 +65,10 @@ def build(day, tz):
             Notification.kind == "severely_overdue", between(Notification.created_at))),
         "revisits": revisits,
         "satisfaction_rate": (sum(revisits.get(s, 0) for s in SATISFIED) / judged) if judged else None,
+        "hot_topics": [
+            {key: spot[key] for key in ("area", "topic", "count", "previous_count", "trend", "heat")}
+            for spot in hotspots(end, HOT_TOPIC_DAYS, limit=HOT_TOPICS)
+        ],
     }
 
 

@@ -65,6 +65,18 @@ def test_daily_briefing_is_stored_once_and_viewable(api, factory):
     assert data["satisfaction_rate"] is None
 
 
+def test_briefing_names_the_week_s_hot_topics(api, factory):
+    for n in range(6):
+        factory.ticket("received", now=local(f"2026-11-0{n % 2 + 1}T1{n}:00"), area="江北区",
+                       content=f"江北区沙坪街道滨江路的路灯又坏了，晚上一片漆黑很危险（第{n + 1}次）")
+    factory.ticket("received", now=local("2026-11-02T10:00"), area="城东区",
+                   content="想咨询一下公积金提取需要什么材料")
+    run_job("daily_briefing", local("2026-11-03T08:00"))
+    [topic] = api("supervisor1").get("/reports/daily/2026-11-02").json["hot_topics"]
+    assert (topic["area"], topic["count"], topic["previous_count"]) == ("江北区", 6, 0)
+    assert "路灯" in topic["topic"]
+
+
 def test_briefing_catches_up_missed_days(factory):
     run_job("daily_briefing", local("2026-11-01T08:00"))
     assert run_job("daily_briefing", local("2026-11-04T08:00"))["result"] == {
