@@ -64,6 +64,7 @@ def bench_latency(n_tickets):
     from hotline import create_app
     from hotline.directory.models import Department
     from hotline.extensions import db
+    from hotline.routing.similar import ticket_index
     from hotline.routing.suggest import suggest
     from hotline.routing.training import ensure_default_model
     from hotline.tickets.models import Ticket
@@ -96,13 +97,18 @@ def bench_latency(n_tickets):
         queries, _ = synthetic_corpus(301, seed=13)
         started = time.perf_counter()
         suggest(None, queries[0], "城西区桂花街道", "城西区", "13900000001", now)
-        print(f"first suggestion (builds the similarity index over {n_tickets:,} tickets): "
+        db.session.rollback()  # a request's transaction ends with the request
+        index = ticket_index()
+        while index.building:
+            time.sleep(0.1)
+        print(f"similarity index over {n_tickets:,} tickets built in the background in "
               f"{time.perf_counter() - started:.1f} s")
         timings = []
         for i, text in enumerate(queries[1:]):
             started = time.perf_counter()
             suggest(None, text, "城西区桂花街道", "城西区", f"139{i:08d}", now)
             timings.append((time.perf_counter() - started) * 1000)
+            db.session.rollback()
     print(f"suggestion latency over {n_tickets:,} stored tickets: "
           f"p50 {statistics.median(timings):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms "
           f"(target p95 < 10 ms)")

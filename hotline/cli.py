@@ -10,6 +10,7 @@ from hotline.demo import seed_demo
 from hotline.directory import calendar
 from hotline.directory.models import Department
 from hotline.extensions import db
+from hotline.reports.cli import reports_cli
 from hotline.routing.cli import model_cli
 from hotline.jobs.cli import jobs_group, scheduler_command
 from hotline.tickets.workflow import Role
@@ -23,6 +24,7 @@ def register(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(reports_cli)
 
 
 @click.command("setup")

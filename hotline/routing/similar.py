@@ -67,7 +67,10 @@ class TicketIndex:
     def _build(self, now):
         index = SimilarityIndex(self.idf_texts)
         try:
-            last_id = self._add_rows(index, 0, now)
+            rows = self._fetch(0, now)
+            # Vectorising takes a while: end the read first, so that SQLite's lock is free.
+            db.session.commit()
+            last_id = self._index_rows(index, rows, 0)
         finally:
             with self.lock:
                 self.building = False
@@ -75,11 +78,17 @@ class TicketIndex:
             self.index, self.last_id, self.built_at = index, last_id, time.monotonic()
 
     def _add_rows(self, index, after_id, now):
-        rows = db.session.execute(
+        return self._index_rows(index, self._fetch(after_id, now), after_id)
+
+    def _fetch(self, after_id, now):
+        return db.session.execute(
             select(Ticket.id, Ticket.subject, Ticket.content, Ticket.created_at)
             .where(Ticket.id > after_id, *self._recent_open(now))
             .order_by(Ticket.id)
         ).all()
+
+    @staticmethod
+    def _index_rows(index, rows, after_id):
         if rows:
             index.add([r.id for r in rows], [compose_text(r.subject, r.content) for r in rows],
                       [r.created_at.timestamp() for r in rows])

@@ -1,6 +1,6 @@
 """The daily report table: kept by the workflow service, equal to a recount and to the live queries."""
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from hotline.extensions import db
 from hotline.reports import daily, queries
@@ -31,6 +31,15 @@ def test_table_kept_through_the_service_equals_a_recount(city, factory):
     assert table() == kept
     valid = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.state != "invalid"))
     assert sum(counts["received"] for counts in kept.values()) == valid
+
+
+def test_rebuild_command_recounts_the_table(city, runner):
+    kept = table()
+    db.session.execute(delete(daily.ReportDay))
+    db.session.commit()
+    result = runner.invoke(args=["reports", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert table() == kept and kept
 
 
 @pytest.mark.parametrize("granularity", ["day", "week", "month"])
