@@ -1,10 +1,9 @@
 """A fitted pipeline with its metadata: saving, version-checked loading and prediction."""
 
-import dataclasses
 import hashlib
 import json
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib.metadata import version
 from pathlib import Path
 
@@ -46,7 +45,8 @@ class TrainedModel:
 
     @property
     def metadata(self):
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "pipeline"}
+        """Everything but the pipeline, as written to metadata.json."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "pipeline"}
 
     def save(self, directory):
         """Write model.joblib and metadata.json (with the model file's hash) into directory."""
@@ -60,7 +60,7 @@ class TrainedModel:
     def load(cls, directory):
         """Load a saved model; only load directories you trust, as joblib files can run code."""
         directory = Path(directory)
-        names = [f.name for f in dataclasses.fields(cls) if f.name != "pipeline"]
+        names = [f.name for f in fields(cls) if f.name != "pipeline"]
         try:
             stored = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
             metadata, expected_hash = {name: stored[name] for name in names}, stored["model_sha256"]

@@ -29,7 +29,7 @@ def _check(texts, labels, min_per_label):
     counts = Counter(labels)
     if len(counts) < 2:
         raise DataError("training needs at least two different labels")
-    scarce = sorted(label for label, n in counts.items() if n < min_per_label)
+    scarce = sorted(str(label) for label, n in counts.items() if n < min_per_label)
     if scarce:
         raise DataError(f"labels with fewer than {min_per_label} examples: {', '.join(scarce)}")
 
@@ -44,13 +44,12 @@ def train(texts, labels, *, holdout=0.0, **options):
     """Fit a pipeline; with holdout > 0 that share is kept out of training and scored into metrics."""
     texts, labels = list(texts), list(labels)
     folds = options.get("calibration_folds", DEFAULTS["calibration_folds"])
-    metrics, test_texts, test_labels = {}, [], []
-    if holdout:
-        _check(texts, labels, folds)
-        kept, held = _holdout_split(texts, labels, holdout)
-        test_texts, test_labels = [texts[i] for i in held], [labels[i] for i in held]
-        texts, labels = [texts[i] for i in kept], [labels[i] for i in kept]
     _check(texts, labels, folds)
+    if holdout:
+        kept, held = _holdout_split(texts, labels, holdout)
+        held_texts, held_labels = [texts[i] for i in held], [labels[i] for i in held]
+        texts, labels = [texts[i] for i in kept], [labels[i] for i in kept]
+        _check(texts, labels, folds)
     start = time.perf_counter()
     pipeline = build_pipeline(**options).fit(texts, labels)
     model = TrainedModel(
@@ -61,10 +60,9 @@ def train(texts, labels, *, holdout=0.0, **options):
         data_sha256=data_sha256(texts, labels),
         training_seconds=round(time.perf_counter() - start, 3),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        metrics=metrics,
     )
     if holdout:
-        metrics |= evaluate(model, test_texts, test_labels)
+        model.metrics = evaluate(model, held_texts, held_labels)
     return model
 
 

@@ -26,7 +26,7 @@ from hotline.tickets.workflow import Role, State
 from hotline.timeutil import utcnow
 
 CLOCK_KINDS = ("sign", "contact", "onsite", "complete")
-LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when FOR UPDATE NOWAIT finds a lock
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE for the transaction it aborted
 TICKET_FIELDS = tuple(schemas.TicketCreate.model_fields)
 
 
@@ -438,13 +438,12 @@ def _merge(step):
 
 
 def _lock_other(number):
-    """Lock a second ticket without waiting: two crossed merges must not deadlock."""
+    """Lock a second ticket. Two crossed merges lock in opposite orders: PostgreSQL then
+    aborts one of them as a deadlock, which loses with 409 while the other goes through."""
     try:
-        return db.session.scalar(
-            select(Ticket).where(Ticket.number == number).with_for_update(nowait=True)
-        )
+        return db.session.scalar(select(Ticket).where(Ticket.number == number).with_for_update())
     except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        if getattr(exc.orig, "sqlstate", None) == DEADLOCK_DETECTED:
             raise Conflict("目标工单正被他人处理，请稍后重试") from None
         raise
 

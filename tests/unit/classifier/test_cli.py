@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from classifier.__main__ import main
+
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -42,9 +44,17 @@ def test_train_writes_a_model_that_evaluate_can_load(tmp_path, tickets_csv):
     (["train", "--data", "{csv}", "--out", "{tmp}/out", "--holdout", "0.7"], "--holdout"),
     (["predict"], "invalid choice"),
 ])
-def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, saved_model, tickets_csv, args, message):
+def test_bad_input_exits_2_with_a_message(tmp_path, saved_model, tickets_csv, capsys, args, message):
     (tmp_path / "bad.csv").write_text("subject,content\n标题,内容\n", encoding="utf-8")
-    result = run_cli(*(a.format(tmp=tmp_path, csv=tickets_csv, model=saved_model) for a in args))
+    try:
+        status = main([a.format(tmp=tmp_path, csv=tickets_csv, model=saved_model) for a in args])
+    except SystemExit as exit:  # argparse's own usage errors
+        status = exit.code
+    captured = capsys.readouterr()
+    assert status == 2 and message in captured.err and captured.out == ""
+
+
+def test_a_bad_file_gives_a_message_not_a_traceback(tmp_path, saved_model):
+    result = run_cli("evaluate", "--model", saved_model, "--data", tmp_path / "missing.csv")
     assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
-    assert result.stdout == ""
+    assert result.stderr.startswith("error: cannot read") and "Traceback" not in result.stderr

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from classifier.pipeline import build_pipeline, compose_text
+from classifier.pipeline import build_pipeline, compose_text, headline
 
 
 def test_compose_text_joins_the_non_empty_fields():
@@ -16,12 +16,18 @@ def test_build_pipeline_refuses_unknown_options():
         build_pipeline(gamma=2)
 
 
-def test_build_pipeline_refuses_unknown_feature_sets():
+@pytest.mark.parametrize("features", [["bigram"], [], ["word", "pinyin"]])
+def test_build_pipeline_refuses_unknown_feature_blocks(features):
     with pytest.raises(ValueError, match="features"):
-        build_pipeline(features="bigram")
+        build_pipeline(features=features)
 
 
-@pytest.mark.parametrize("features", ["word", "char", "both"])
+def test_headline_is_the_first_line_lower_cased():
+    assert headline("KTV噪音扰民\n每晚十二点以后还在唱\n城东区") == "ktv噪音扰民"
+    assert headline("只有内容") == "只有内容"
+
+
+@pytest.mark.parametrize("features", [["word"], ["char"], ["headline"], ["word", "char", "headline"]])
 def test_each_feature_set_learns_the_fixture(features, tickets):
     texts, labels = tickets
     pipeline = build_pipeline(features=features).fit(texts, labels)
