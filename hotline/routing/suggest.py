@@ -10,7 +10,7 @@ from hotline.directory.models import Category, Department
 from hotline.extensions import db
 from hotline.knowledge import search as knowledge
 from hotline.routing import registry
-from hotline.routing.catalogue import route
+from hotline.routing.catalogue import routes
 from hotline.routing.similar import find_similar
 
 TOP_CATEGORIES = 5
@@ -34,9 +34,10 @@ def _route(text, ranked, area):
     """Category probabilities → departments via the catalogue, blended with the department model."""
     categories = {c.code: c for c in db.session.scalars(
         select(Category).where(Category.code.in_([code for code, _ in ranked])))}
+    entries = routes(list(categories.values()), area)
     catalogue = defaultdict(float)
     for code, probability in ranked:
-        entry = route(categories[code], area) if code in categories else None
+        entry = entries[categories[code].id] if code in categories else None
         if entry is not None:
             catalogue[entry.lead_department_id] += probability
     blended, stage = _blend(text, catalogue)

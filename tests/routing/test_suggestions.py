@@ -161,3 +161,14 @@ def test_large_index_builds_in_background_without_blocking(api, active_model, mo
         time.sleep(0.05)
     after = api("operator1").post("/classify", json=body).json
     assert first["number"] in [s["number"] for s in after["similar"]]
+
+
+def test_routes_at_once_match_route_one_by_one(ctx):
+    from hotline.routing.catalogue import routes
+
+    chosen = [category(code) for code in ("property", "noise", "gas_supply", "traffic")]
+    leaf = db.session.scalar(select(Category).where(Category.name == "物业收费"))
+    for area in ("城西区", None, "不存在的区"):
+        together = routes(chosen + [leaf], area)
+        assert {c.id: together[c.id].id for c in chosen + [leaf]} == {
+            c.id: route(c, area).id for c in chosen + [leaf]}
