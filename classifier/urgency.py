@@ -19,10 +19,11 @@ TRANSFER_LINES = {"110": "公安110", "119": "消防119", "120": "急救120", "g
 _LINE_OF = {phrase: line for line, phrases in EMERGENCY_PHRASES for phrase in phrases}
 _PHRASE = re.compile("|".join(sorted(map(re.escape, _LINE_OF), key=len, reverse=True)))
 _CLAUSE = r"[^，。！？；,.!?;\s]"
-# "没有着火", "未发生火灾", "防溺水": the danger is denied or only being prevented.
-_DENIED = re.compile(rf"(没有|没|未|无|不是|并非|不会|防|防止|预防|谨防|避免|以防|慢性){_CLAUSE}{{0,3}}$")
+# "没有着火", "未发生火灾", "防溺水": the danger is denied or only being prevented. The markers are
+# few and near, because dismissing a real emergency costs more than a false alarm.
+_DENIED = re.compile(rf"((没有|没|未|不是|并非|不会|无人|防止|预防|谨防|避免|以防|慢性){_CLAUSE}{{0,2}}|防)$")
 # "随时可能倒塌", "一旦发生火灾", "存在火灾隐患": a hazard worth hurrying, not an emergency under way.
-_HAZARD_BEFORE = re.compile(rf"(可能|随时|担心|害怕|怕|容易|易|险些|差点|如果|一旦|万一|若|哪天|以免|难道|会){_CLAUSE}{{0,4}}$")
+_HAZARD_BEFORE = re.compile(rf"(可能|随时|担心|害怕|容易|险些|差点|如果|一旦|万一|哪天|以免|难道){_CLAUSE}{{0,4}}$")
 _HAZARD_AFTER = re.compile(rf"^{_CLAUSE}{{0,2}}(隐患|风险|危险|的可能)")
 
 

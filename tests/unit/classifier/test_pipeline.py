@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from classifier.pipeline import build_pipeline, compose_text, headline
+from classifier.pipeline import TextFeatures, analyze, build_pipeline, compose_text, headline
 
 
 def test_compose_text_joins_the_non_empty_fields():
@@ -17,9 +17,9 @@ def test_build_pipeline_refuses_unknown_options():
 
 
 @pytest.mark.parametrize("features", [["bigram"], [], ["word", "pinyin"]])
-def test_build_pipeline_refuses_unknown_feature_blocks(features):
-    with pytest.raises(ValueError, match="features"):
-        build_pipeline(features=features)
+def test_fitting_refuses_unknown_feature_blocks(features, tickets):
+    with pytest.raises(ValueError, match="features must be"):
+        build_pipeline(features=features).fit(*tickets)
 
 
 def test_headline_is_the_first_line_lower_cased():
@@ -40,3 +40,18 @@ def test_without_calibration_the_pipeline_has_no_probabilities(tickets):
     pipeline = build_pipeline(calibration=None).fit(*tickets)
     assert not hasattr(pipeline, "predict_proba")
     assert pipeline.predict(["公积金怎么提取"])[0] == "住房公积金"
+
+
+def test_each_feature_block_of_a_text_has_unit_length(tickets):
+    features = TextFeatures().fit(tickets[0])
+    matrix = features.transform(["物业乱收费\n小区物业费涨价，物业公司不公示"]).toarray()[0]
+    blocks = features.block_of_column_
+    assert sorted(set(blocks[matrix != 0])) == [0, 1, 2]
+    for block in range(3):
+        assert np.sum(matrix[blocks == block] ** 2) == pytest.approx(1)
+
+
+def test_analyze_tags_word_char_and_headline_ngrams():
+    grams = analyze("噪音扰民\n夜里", ["word", "char", "headline"], (1, 1), (2, 2))
+    assert "w:噪音扰民" in grams and "c:噪音" in grams and "c:民 " in grams and "h:扰民" in grams
+    assert "h:夜里" not in grams

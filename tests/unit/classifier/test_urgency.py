@@ -29,6 +29,11 @@ def test_fire_outranks_the_gas_company_when_both_match():
     assert flag.phrases == ("燃气泄漏", "爆炸", "起火")
 
 
+@pytest.mark.parametrize("text", ["开会时发现楼下着火了", "消防通道旁边的仓库起火", "电梯坏了无法打开被困电梯里"])
+def test_words_near_a_danger_that_only_look_like_denials_keep_the_emergency(text):
+    assert detect(text).level == "emergency"
+
+
 def test_ordinary_text_is_normal():
     assert detect("小区物业费太贵，服务跟不上") == Urgency("normal")
 
