@@ -39,8 +39,10 @@ class SimilarityIndex:
         fitted = TfidfTransformer().fit(self._hasher.transform(list(idf_texts) or [""]))
         self._idf = fitted.idf_.astype(np.float32)
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._blocks = []
         self._tail = ([], [], [])
+        self._tail_block = None  # the tail vectorised, kept until the tail changes
 
     def vectorize(self, texts):
         """Sublinear TF × IDF, L2-normalised; done by hand because TfidfTransformer's diagonal
@@ -52,6 +54,13 @@ class SimilarityIndex:
         counts.data /= np.repeat(np.where(norms > 0, norms, 1), np.diff(counts.indptr))
         return counts
 
+    def _scratch(self):
+        # One per thread: queries from several threads must not share it.
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = np.zeros(self._idf.shape[0], dtype=np.float32)
+        return scratch
+
     def __len__(self):
         return sum(len(b.ids) for b in self._blocks) + len(self._tail[0])
 
@@ -61,6 +70,7 @@ class SimilarityIndex:
             self._tail[0].extend(ids)
             self._tail[1].extend(times)
             self._tail[2].extend(texts)
+            self._tail_block = None
             if len(self._tail[0]) >= _TAIL_LIMIT:
                 self._blocks.append(self._freeze())
                 self._tail = ([], [], [])
@@ -80,7 +90,9 @@ class SimilarityIndex:
             probe = sp.csr_matrix((vector.data[keep], vector.indices[keep], [0, len(keep)]),
                                   shape=vector.shape)
         with self._lock:
-            blocks = list(self._blocks) + ([self._freeze()] if self._tail[0] else [])
+            if self._tail[0] and self._tail_block is None:
+                self._tail_block = self._freeze()
+            blocks = list(self._blocks) + ([self._tail_block] if self._tail[0] else [])
         found_ids, found_scores = [], []
         for block in blocks:
             rough = np.asarray(probe.data @ block.inverted[probe.indices]).ravel()
@@ -92,7 +104,7 @@ class SimilarityIndex:
             candidates = np.flatnonzero(allowed)
             if len(candidates) > _CANDIDATES:
                 candidates = candidates[np.argpartition(-rough[candidates], _CANDIDATES)[:_CANDIDATES]]
-            exact = _dot_rows(block.forward[candidates], vector)
+            exact = _dot_rows(block.forward[candidates], vector, self._scratch())
             keep = exact >= min_score
             found_ids.append(block.ids[candidates[keep]])
             found_scores.append(exact[keep])
@@ -117,15 +129,18 @@ class SimilarityIndex:
             self._blocks = blocks
             rows = [i for i, id_ in enumerate(self._tail[0]) if id_ in wanted_set]
             self._tail = tuple([column[i] for i in rows] for column in self._tail)
+            self._tail_block = None
 
 
-def _dot_rows(rows, vector):
-    """Each row of a CSR matrix dotted with one sparse vector (sorted indices), without
-    materialising the vector's transpose."""
+def _dot_rows(rows, vector, scratch):
+    """Each row of a CSR matrix dotted with one sparse vector, through a dense scratch array of
+    the vector's width that is all zeros before and after."""
     if rows.shape[0] == 0:
         return np.zeros(0, dtype=np.float32)
-    positions = np.searchsorted(vector.indices, rows.indices).clip(max=len(vector.indices) - 1)
-    matched = vector.indices[positions] == rows.indices
-    products = np.where(matched, rows.data * vector.data[positions], 0).astype(np.float32)
+    scratch[vector.indices] = vector.data
+    try:
+        products = rows.data * scratch[rows.indices]
+    finally:
+        scratch[vector.indices] = 0
     sums = np.add.reduceat(np.append(products, 0), rows.indptr[:-1])
     return np.where(np.diff(rows.indptr) > 0, sums, 0)

@@ -30,22 +30,20 @@ def _current():
                 .where(KnowledgeArticle.active)
             ).all()
             texts = [compose_text(a.title, a.body) for a in articles]
-            # A caller's words meet a short title and a long body on different scales:
-            # each article is scored on both and keeps the better.
-            indexes = (SimilarityIndex(idf_texts=texts), SimilarityIndex(idf_texts=texts))
+            # A caller's words meet a short title and a long body on different scales: each
+            # article is indexed twice, by title and by title + body, and keeps the better score.
+            index = SimilarityIndex(idf_texts=texts)
             ids, zeros = [a.id for a in articles], [0.0] * len(articles)
-            indexes[0].add(ids, [a.title for a in articles], zeros)
-            indexes[1].add(ids, texts, zeros)
-            state.update(stamp=stamp, indexes=indexes, titles={a.id: a.title for a in articles})
-        return state["indexes"], state["titles"]
+            index.add(ids + ids, [a.title for a in articles] + texts, zeros + zeros)
+            state.update(stamp=stamp, index=index, titles={a.id: a.title for a in articles})
+        return state["index"], state["titles"]
 
 
 def search(text, k=3, min_score=0.06):
     """[{id, title, score}] of the articles closest to the text."""
-    indexes, titles = _current()
+    index, titles = _current()
     best = {}
-    for index in indexes:
-        for article_id, score in index.query(text, k=k, min_score=min_score):
-            best[article_id] = max(score, best.get(article_id, 0.0))
+    for article_id, score in index.query(text, k=2 * k, min_score=min_score):
+        best[article_id] = max(score, best.get(article_id, 0.0))
     ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
     return [{"id": i, "title": titles[i], "score": round(score, 3)} for i, score in ranked]

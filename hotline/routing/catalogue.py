@@ -1,5 +1,6 @@
 """The dispatch catalogue: which department leads a category of request in an area."""
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
@@ -22,7 +23,7 @@ def route(category, area):
 def routes(categories, area):
     """route() for several categories at once: one query for the usual case, in which each
     category has its own entries; the rest walk up their ancestors."""
-    rows = db.session.scalars(select(CatalogueEntry).where(
+    rows = db.session.scalars(select(CatalogueEntry).options(joinedload(CatalogueEntry.lead)).where(
         CatalogueEntry.category_id.in_([c.id for c in categories]),
         or_(CatalogueEntry.area == area, CatalogueEntry.area.is_(None)),
     )).all()

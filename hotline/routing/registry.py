@@ -75,12 +75,25 @@ def active_model(kind):
     row = active_row(kind)
     if row is None:
         return None, None
+    return row, _loaded_model(kind, row.version, row.path)
+
+
+def active_models():
+    """{kind: (version, TrainedModel)} of every active model, in one light query: intake
+    asks for both on every call."""
+    rows = db.session.execute(
+        select(ClassifierModel.kind, ClassifierModel.version, ClassifierModel.path).where(ClassifierModel.active)
+    ).all()
+    return {row.kind: (row.version, _loaded_model(row.kind, row.version, row.path)) for row in rows}
+
+
+def _loaded_model(kind, version, path):
     with _lock:
         cached = _loaded.get(kind)
-        if cached is None or cached[0] != row.version:
-            cached = (row.version, TrainedModel.load(row.path))
+        if cached is None or cached[0] != version:
+            cached = (version, TrainedModel.load(path))
             _loaded[kind] = cached
-    return row, cached[1]
+    return cached[1]
 
 
 def _summary(metrics):

@@ -50,7 +50,7 @@ class TicketIndex:
             else:
                 threading.Thread(target=self._build_in_context, args=(now,), daemon=True).start()
         with self.lock:
-            if self.index is not None:
+            if self.index is not None and newest > self.last_id:
                 self.last_id = self._add_rows(self.index, self.last_id, now)
             return self.index
 
@@ -78,7 +78,16 @@ class TicketIndex:
             self.index, self.last_id, self.built_at = index, last_id, time.monotonic()
 
     def _add_rows(self, index, after_id, now):
-        return self._index_rows(index, self._fetch(after_id, now), after_id)
+        # Only the primary key narrows the newest rows well: filtered by time and state as well,
+        # SQLite's planner may walk one of those indexes instead, over the whole window.
+        rows = db.session.execute(
+            select(Ticket.id, Ticket.subject, Ticket.content, Ticket.created_at, Ticket.state)
+            .where(Ticket.id > after_id).order_by(Ticket.id)
+        ).all()
+        since = now - self.window
+        wanted = [r for r in rows if r.created_at >= since and r.state in OPEN_STATES]
+        self._index_rows(index, wanted, after_id)
+        return rows[-1].id if rows else after_id
 
     def _fetch(self, after_id, now):
         return db.session.execute(

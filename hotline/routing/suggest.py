@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from classifier import urgency
 from classifier.pipeline import compose_text
@@ -18,32 +19,37 @@ TOP_CATEGORIES = 5
 
 def suggest(subject, content, address, area, phone, now, exclude_id=None):
     text = compose_text(subject, content, address)
-    category_row, category_model = registry.active_model("category")
+    models = registry.active_models()
+    category_version, category_model = models.get("category", (None, None))
     result = {"departments": [], "category": None, "stage": "catalogue", "manual": True,
-              "model_version": category_row.version if category_row else None}
+              "model_version": category_version}
     if category_model is not None:
         ranked = category_model.predict_top([text], k=TOP_CATEGORIES)[0]
-        result.update(_route(text, ranked, area))
+        result.update(_route(text, ranked, area, models.get("department", (None, None))[1]))
     result["urgency"] = _urgency(text)
     result["similar"] = find_similar(compose_text(subject, content), phone, now, exclude_id)
     result["knowledge"] = knowledge.search(text)
     return result
 
 
-def _route(text, ranked, area):
+def _route(text, ranked, area, department_model=None):
     """Category probabilities → departments via the catalogue, blended with the department model."""
+    # The category's path is shown with it: its ancestors come in the same query.
     categories = {c.code: c for c in db.session.scalars(
-        select(Category).where(Category.code.in_([code for code, _ in ranked])))}
+        select(Category).options(joinedload(Category.parent).joinedload(Category.parent))
+        .where(Category.code.in_([code for code, _ in ranked])))}
     entries = routes(list(categories.values()), area)
     catalogue = defaultdict(float)
     for code, probability in ranked:
         entry = entries[categories[code].id] if code in categories else None
         if entry is not None:
             catalogue[entry.lead_department_id] += probability
-    blended, stage = _blend(text, catalogue)
+    blended, stage = _blend(text, catalogue, department_model)
     top = sorted(blended.items(), key=lambda item: -item[1])[:3]
-    departments = {d.id: d for d in db.session.scalars(
-        select(Department).where(Department.id.in_([i for i, _ in top])))}
+    departments = {e.lead.id: e.lead for e in entries.values() if e is not None}
+    missing = [i for i, _ in top if i not in departments]
+    if missing:  # suggested by the department model alone
+        departments.update((d.id, d) for d in db.session.scalars(select(Department).where(Department.id.in_(missing))))
     best_code, best_probability = ranked[0]
     best = categories.get(best_code)
     threshold = current_app.config["HOTLINE_SUGGESTION_MIN_CONFIDENCE"]
@@ -57,9 +63,8 @@ def _route(text, ranked, area):
     }
 
 
-def _blend(text, catalogue):
+def _blend(text, catalogue, model):
     """Once a department model trained on confirmed dispatches is active, it has its say."""
-    _, model = registry.active_model("department")
     if model is None:
         return dict(catalogue), "catalogue"
     ranked = model.predict_top([text], k=TOP_CATEGORIES)[0]

@@ -1,0 +1,94 @@
+"""The near-duplicate index: exact cosine scores, filters, and texts added after a query."""
+import threading
+
+import numpy as np
+import pytest
+from sklearn.metrics.pairwise import cosine_similarity
+
+from classifier.similar import SimilarityIndex
+
+TEXTS = [
+    "幸福小区3栋电梯坏了一个星期没人修，老人上下楼很困难",
+    "幸福小区3栋的电梯坏了一周了，物业一直不来修，老人下不了楼",
+    "城西路夜市烧烤油烟太大，晚上十二点还很吵",
+    "公司拖欠三个月工资不发，老板电话也不接",
+    "学校门口早晚高峰乱停车，孩子过马路很危险",
+]
+
+
+@pytest.fixture
+def index():
+    index = SimilarityIndex(idf_texts=TEXTS)
+    index.add(list(range(1, len(TEXTS) + 1)), TEXTS, [1000.0 * i for i in range(len(TEXTS))])
+    return index
+
+
+def test_a_reworded_complaint_finds_its_twin_first(index):
+    hits = dict(index.query("幸福小区3栋电梯又坏了，一周没人来修", k=5))
+    assert sorted(hits, key=hits.get, reverse=True)[:2] == [1, 2]
+    assert hits[2] > 3 * max(hits.get(i, 0.0) for i in (3, 4, 5))
+
+
+def test_scores_are_the_cosine_of_the_weighted_vectors(index):
+    query = "城西路夜市油烟大，半夜还吵"
+    expected = cosine_similarity(index.vectorize([query]), index.vectorize(TEXTS))[0]
+    for ticket_id, score in index.query(query, k=5):
+        assert score == pytest.approx(expected[ticket_id - 1], abs=1e-5)
+
+
+def test_scores_stay_exact_across_repeated_queries(index):
+    # The dense scratch array behind the re-scoring must be clean again after each query.
+    first = index.query(TEXTS[3], k=5)
+    index.query(TEXTS[0], k=5)
+    assert index.query(TEXTS[3], k=5) == first
+    assert first[0] == (4, pytest.approx(1.0, abs=1e-5))
+
+
+def test_since_exclude_and_min_score_filter_hits(index):
+    query = TEXTS[0]
+    assert [i for i, _ in index.query(query, k=5, since=1000.0)][0] == 2
+    assert 1 not in [i for i, _ in index.query(query, k=5, exclude={1})]
+    assert all(score >= 0.5 for _, score in index.query(query, k=5, min_score=0.5))
+
+
+def test_texts_added_after_a_query_are_found(index):
+    assert all(i != 6 for i, _ in index.query("人行道井盖丢失，晚上有人掉进去", k=5))
+    index.add([6], ["解放路人行道井盖丢了，晚上有人差点掉进去"], [9000.0])
+    assert index.query("人行道井盖丢失，晚上有人掉进去", k=1)[0][0] == 6
+    assert len(index) == 6
+
+
+def test_retain_drops_closed_tickets(index):
+    index.retain({2, 3})
+    assert len(index) == 2
+    assert {i for i, _ in index.query(TEXTS[0], k=5)} <= {2, 3}
+
+
+def test_large_batches_are_frozen_into_blocks_and_still_searched():
+    texts = [f"{i}号楼{TEXTS[i % 5]}" for i in range(3000)]
+    index = SimilarityIndex(idf_texts=TEXTS)
+    index.add(list(range(3000)), texts, [0.0] * 3000)
+    index.add([5000], ["和平里社区垃圾站臭气熏天，苍蝇很多"], [0.0])
+    assert len(index) == 3001
+    assert index.query("和平里垃圾站太臭了", k=1)[0][0] == 5000
+
+
+def test_queries_from_several_threads_agree(index):
+    expected = index.query(TEXTS[2], k=3)
+    results = []
+
+    def worker():
+        for _ in range(50):
+            results.append(index.query(TEXTS[2], k=3))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 200 and all(result == expected for result in results)
+
+
+def test_an_empty_query_finds_nothing(index):
+    assert index.query("，。！") == []
+    assert np.isclose(index.query(TEXTS[4], k=1)[0][1], 1.0, atol=1e-5)
