@@ -31,6 +31,13 @@ class Config:
     # Working hours as "HH:MM-HH:MM" ranges separated by commas.
     HOTLINE_WORKING_HOURS = os.environ.get("HOTLINE_WORKING_HOURS", "09:00-12:00,13:30-17:30")
     HOTLINE_TOKEN_MAX_AGE = _env_int("HOTLINE_TOKEN_MAX_AGE", 12 * 3600)
+    # Failed logins allowed per user name and per client address (SPEC §10), in the notation of
+    # the `limits` library. Counters live in RATELIMIT_STORAGE_URI: memory:// counts per process,
+    # so with several web workers or hosts point it at a shared store (redis://host:6379).
+    HOTLINE_LOGIN_LIMIT = os.environ.get("HOTLINE_LOGIN_LIMIT", "5 per minute;20 per hour")
+    HOTLINE_LOGIN_ADDRESS_LIMIT = os.environ.get("HOTLINE_LOGIN_ADDRESS_LIMIT", "30 per minute;200 per hour")
+    RATELIMIT_STORAGE_URI = os.environ.get("HOTLINE_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
     HOTLINE_RETURN_WINDOW_DAYS = _env_int("HOTLINE_RETURN_WINDOW_DAYS", 2)
     HOTLINE_MAX_EXTENSION_DAYS = _env_int("HOTLINE_MAX_EXTENSION_DAYS", 10)
     HOTLINE_REVISIT_DAYS = _env_int("HOTLINE_REVISIT_DAYS", 2)

@@ -6,7 +6,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import BASE_DIR, INSTANCE_DIR, from_environment
-from hotline.extensions import db, migrate
+from hotline.extensions import db, limiter, migrate
 
 
 def create_app(config_class=None):
@@ -20,6 +20,7 @@ def create_app(config_class=None):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    limiter.init_app(app)
 
     from hotline import api, cli
     from hotline.accountability import models as accountability_models  # noqa: F401

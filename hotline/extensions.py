@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -20,3 +22,5 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+# Limits are declared on the routes that need them (login); none applies by default.
+limiter = Limiter(key_func=get_remote_address)

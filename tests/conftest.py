@@ -10,7 +10,7 @@ from hotline import create_app
 from hotline.auth.models import User
 from hotline.directory import calendar
 from hotline.directory.models import CalendarDay, CalendarYear, Category, Department, TimeLimitPolicy
-from hotline.extensions import db
+from hotline.extensions import db, limiter
 from hotline.knowledge.models import KnowledgeArticle
 from hotline.routing import similar
 from tests.factories import Factory
@@ -88,6 +88,8 @@ def _clean(request):
         db.session.commit()
     # Deleted rows' ids come back on SQLite: indexes built over them must go too.
     similar._indexes.clear()
+    with app.app_context():
+        limiter.reset()  # failed logins of one test must not lock out the next
 
 
 @pytest.fixture

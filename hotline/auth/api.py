@@ -1,14 +1,35 @@
 """Token issue for API clients."""
-from flask import jsonify
+from flask import current_app, jsonify, request
+from flask_limiter.util import get_remote_address
 
 from hotline.api import bp, json_body
 from hotline.api.models import TokenOut, TokenRequest
 from hotline.api.openapi import build_spec, document
 from hotline.auth.tokens import authenticate, issue_token
+from hotline.extensions import limiter
 from hotline.tickets.schemas import parse
 
 
+TOO_MANY_FAILURES = "登录失败次数过多，请稍后再试"
+
+
+def _user_name():
+    """The name being tried, so that guessing one user's password from many addresses is slowed too."""
+    data = request.get_json(silent=True)
+    name = data.get("username") if isinstance(data, dict) else None
+    return f"user:{name.strip().lower()}" if isinstance(name, str) and name.strip() else get_remote_address()
+
+
+def _failed(response):
+    # Only failures count: staff who log in correctly are never locked out by the limit.
+    return response.status_code == 401
+
+
 @bp.post("/auth/token")
+@limiter.limit(lambda: current_app.config["HOTLINE_LOGIN_LIMIT"], key_func=_user_name,
+               deduct_when=_failed, error_message=TOO_MANY_FAILURES, scope="login-user")
+@limiter.limit(lambda: current_app.config["HOTLINE_LOGIN_ADDRESS_LIMIT"], key_func=get_remote_address,
+               deduct_when=_failed, error_message=TOO_MANY_FAILURES, scope="login-address")
 @document("登录获取访问令牌", body=TokenRequest, response=TokenOut, public=True)
 def token():
     credentials = parse(TokenRequest, json_body())
