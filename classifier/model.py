@@ -9,6 +9,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+import sklearn
 
 from classifier.errors import ClassifierError, ModelVersionError
 
@@ -20,7 +21,7 @@ def library_versions():
     """Versions that must match for a pickled pipeline to behave as it did when trained."""
     # Pickles survive Python patch releases, so only major.minor is compared.
     python = ".".join(platform.python_version_tuple()[:2])
-    libraries = {name: version(name) for name in ("scikit-learn", "numpy", "scipy", "jieba", "joblib")}
+    libraries = {name: version(name) for name in ("scikit-learn", "numpy", "scipy", "rjieba", "joblib")}
     return {"python": python} | libraries
 
 
@@ -88,7 +89,10 @@ class TrainedModel:
 
     def predict_top(self, texts, k=3):
         """Return, for each text, its k most probable (label, probability) pairs, best first."""
-        probabilities = self.pipeline.predict_proba(_as_list(texts))
+        # Input checks meant for user-supplied arrays cost more than the arithmetic for one text;
+        # the pipeline makes its own finite matrices from strings.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            probabilities = self.pipeline.predict_proba(_as_list(texts))
         classes = self.pipeline.classes_
         best = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
         return [[(str(classes[j]), float(row[j])) for j in order] for row, order in zip(probabilities, best)]

@@ -5,13 +5,14 @@ from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from classifier.parallel import fit_tfidf_in_processes, worth_parallel
 from classifier.tokenize import tokenize
 
 # Chosen by 5-fold grouped cross-validation on real citizen messages (bench/classifier_eval.py).
@@ -23,8 +24,10 @@ DEFAULTS = {
     "min_df": 2,
     "C": 0.5,
     "class_weight": "balanced",
+    # Scale each label's features by their naive-Bayes log-count ratio (NBLinearSVC): +0.008 macro-F1.
+    "nb_scaling": True,
     # Temperature scaling keeps the SVM's ranking of labels, so it adds probabilities without changing
-    # predictions; a CalibratedClassifierCV method name, or None for a bare LinearSVC.
+    # predictions; a CalibratedClassifierCV method name, or None for the bare SVM.
     "calibration": "temperature",
     "calibration_folds": 3,
 }
@@ -63,11 +66,14 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     transform call (about 0.6 ms) otherwise dominates the prediction time of a single ticket.
     """
 
-    def __init__(self, features=("word", "char", "headline"), word_ngrams=(1, 2), char_ngrams=(1, 3), min_df=2):
+    def __init__(self, features=("word", "char", "headline"), word_ngrams=(1, 2), char_ngrams=(1, 3), min_df=2,
+                 n_jobs=2):
         self.features = features
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
+        # Processes that analyse the texts during fit when there are many (1: this process only).
+        self.n_jobs = n_jobs
 
     def fit(self, texts, y=None):
         self.fit_transform(texts)
@@ -80,7 +86,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         analyzer = partial(analyze, features=list(self.features),
                            word_ngrams=tuple(self.word_ngrams), char_ngrams=tuple(self.char_ngrams))
         self.vectorizer_ = TfidfVectorizer(analyzer=analyzer, min_df=self.min_df, sublinear_tf=True, norm=None)
-        counts = self.vectorizer_.fit_transform(texts)
+        if worth_parallel(texts, self.n_jobs):
+            counts = fit_tfidf_in_processes(self.vectorizer_, texts, self.n_jobs)
+        else:
+            counts = self.vectorizer_.fit_transform(texts)
         tags = [block[0] for block in BLOCKS]
         block_of_column = np.empty(counts.shape[1], dtype=np.intp)
         for term, column in self.vectorizer_.vocabulary_.items():
@@ -92,14 +101,71 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "vectorizer_")
         return self._normalize(self.vectorizer_.transform(texts))
 
-    def _normalize(self, matrix):
+    def _normalize(self, matrix, rows_per_slice=20_000):
         matrix = sp.csr_matrix(matrix)
-        blocks = self.block_of_column_[matrix.indices]
-        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-        lengths = np.zeros((matrix.shape[0], len(BLOCKS)))
-        np.add.at(lengths, (rows, blocks), matrix.data ** 2)
-        matrix.data /= np.sqrt(lengths[rows, blocks])
+        # Slice by slice of rows, so that the temporaries (several numbers per stored entry) stay
+        # small beside a training matrix of a million rows.
+        for start in range(0, matrix.shape[0], rows_per_slice):
+            stop = min(start + rows_per_slice, matrix.shape[0])
+            low, high = matrix.indptr[start], matrix.indptr[stop]
+            data = matrix.data[low:high]  # a view: dividing it scales the matrix in place
+            # One cell per (row, block); each entry adds its square to its cell's squared length.
+            cells = np.repeat(np.arange(stop - start) * len(BLOCKS), np.diff(matrix.indptr[start:stop + 1]))
+            cells += self.block_of_column_[matrix.indices[low:high]]
+            lengths = np.bincount(cells, weights=data * data, minlength=(stop - start) * len(BLOCKS))
+            data /= np.sqrt(lengths[cells])
         return matrix
+
+
+class NBLinearSVC(ClassifierMixin, BaseEstimator):
+    """One linear SVM per label on features scaled by that label's naive-Bayes log-count ratio.
+
+    Each label's SVM sees every feature multiplied by log(share of the label's texts that contain it /
+    share of the other texts that contain it), so words typical of one label start with a head start
+    over common ones (Wang and Manning's NB-SVM). The scaling is folded into the weights after
+    fitting: prediction is one sparse product, as for a plain LinearSVC.
+    """
+
+    def __init__(self, C=0.5, class_weight="balanced", alpha=1.0):
+        self.C = C
+        self.class_weight = class_weight
+        self.alpha = alpha
+
+    def fit(self, X, y):
+        X = sp.csr_matrix(X, dtype=np.float64)
+        self.classes_, y = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError("NBLinearSVC needs at least two labels")
+        # Number of texts of each label that contain each feature, a slice of rows at a time.
+        presence = np.zeros((len(self.classes_), X.shape[1]))
+        for start in range(0, X.shape[0], 20_000):
+            rows = X[start:start + 20_000]
+            onehot = sp.csr_matrix((np.ones(rows.shape[0]), (y[start:start + 20_000], np.arange(rows.shape[0]))),
+                                   shape=(len(self.classes_), rows.shape[0]))
+            presence += (onehot @ sp.csr_matrix((np.ones(rows.nnz), rows.indices, rows.indptr), shape=rows.shape)).toarray()
+        total = presence.sum(axis=0)
+        targets = [1] if len(self.classes_) == 2 else range(len(self.classes_))
+        coefs, intercepts = [], []
+        for target in targets:
+            inside = presence[target] + self.alpha
+            outside = total - presence[target] + self.alpha
+            ratio = np.log(inside / inside.sum()) - np.log(outside / outside.sum())
+            scaled = sp.csr_matrix((X.data * ratio[X.indices], X.indices, X.indptr), shape=X.shape)
+            svm = LinearSVC(C=self.C, class_weight=self.class_weight).fit(scaled, (y == target).astype(int))
+            coefs.append(svm.coef_[0] * ratio)
+            intercepts.append(svm.intercept_[0])
+        # Column-major, so that coef_.T is contiguous and a prediction does not copy the weights.
+        self.coef_, self.intercept_ = np.asfortranarray(coefs), np.array(intercepts)
+        return self
+
+    def decision_function(self, X):
+        check_is_fitted(self, "coef_")
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        return scores[:, 0] if len(self.classes_) == 2 else scores
+
+    def predict(self, X):
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)]
 
 
 def build_pipeline(**options):
@@ -109,7 +175,7 @@ def build_pipeline(**options):
         raise TypeError(f"unknown pipeline options: {', '.join(sorted(unknown))}")
     options = DEFAULTS | options
     features = TextFeatures(options["features"], options["word_ngrams"], options["char_ngrams"], options["min_df"])
-    svm = LinearSVC(C=options["C"], class_weight=options["class_weight"])
+    svm = (NBLinearSVC if options["nb_scaling"] else LinearSVC)(C=options["C"], class_weight=options["class_weight"])
     classifier = svm if options["calibration"] is None else CalibratedClassifierCV(
         svm, method=options["calibration"], cv=options["calibration_folds"], ensemble=False,
     )

@@ -21,7 +21,7 @@ def test_round_trip_through_save_and_load_predicts_identically(model, saved_mode
 def test_saved_metadata_describes_the_model(model, saved_model, tickets):
     metadata = json.loads((saved_model / METADATA_FILE).read_text(encoding="utf-8"))
     assert metadata["versions"] == library_versions()
-    assert set(metadata["versions"]) >= {"python", "scikit-learn", "numpy", "scipy", "jieba"}
+    assert set(metadata["versions"]) >= {"python", "scikit-learn", "numpy", "scipy", "rjieba"}
     assert metadata["labels"] == sorted(set(tickets[1]))
     assert metadata["n_samples"] == len(tickets[0])
     assert len(metadata["data_sha256"]) == 64 and len(metadata["model_sha256"]) == 64
@@ -37,7 +37,7 @@ def _tamper(source, target, change):
     (target / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
 
 
-@pytest.mark.parametrize("library", ["scikit-learn", "numpy", "scipy", "jieba", "python"])
+@pytest.mark.parametrize("library", ["scikit-learn", "numpy", "scipy", "rjieba", "python"])
 def test_load_refuses_a_model_made_with_other_library_versions(saved_model, tmp_path, library):
     _tamper(saved_model, tmp_path, lambda metadata: metadata["versions"].update({library: "0.0.1"}))
     with pytest.raises(ModelVersionError, match=f"{library} 0.0.1"):

@@ -1,9 +1,13 @@
 """The scikit-learn pipeline and the text it reads."""
 
+import pickle
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from sklearn.svm import LinearSVC
 
-from classifier.pipeline import TextFeatures, analyze, build_pipeline, compose_text, headline
+from classifier.pipeline import NBLinearSVC, TextFeatures, analyze, build_pipeline, compose_text, headline
 
 
 def test_compose_text_joins_the_non_empty_fields():
@@ -55,3 +59,37 @@ def test_analyze_tags_word_char_and_headline_ngrams():
     grams = analyze("噪音扰民\n夜里", ["word", "char", "headline"], (1, 1), (2, 2))
     assert "w:噪音扰民" in grams and "c:噪音" in grams and "c:民 " in grams and "h:扰民" in grams
     assert "h:夜里" not in grams
+
+
+def test_nb_scaling_chooses_the_classifier():
+    assert isinstance(build_pipeline()[-1].estimator, NBLinearSVC)
+    assert isinstance(build_pipeline(nb_scaling=False, calibration=None)[-1], LinearSVC)
+
+
+def test_nb_linear_svc_scores_are_one_sparse_product(tickets):
+    texts, labels = tickets
+    pipeline = build_pipeline(calibration=None).fit(texts, labels)
+    features, svm = pipeline[0], pipeline[-1]
+    matrix = features.transform(["小区物业乱收费，物业公司不管事", "老板拖欠工资不发"])
+    np.testing.assert_allclose(svm.decision_function(matrix), matrix @ svm.coef_.T + svm.intercept_)
+    assert list(pipeline.predict(["小区物业乱收费，物业公司不管事", "老板拖欠工资不发"])) == ["物业管理", "欠薪"]
+    restored = pickle.loads(pickle.dumps(pipeline))
+    np.testing.assert_array_equal(restored.decision_function(texts), pipeline.decision_function(texts))
+
+
+def test_nb_linear_svc_separates_two_labels():
+    X = sp.csr_matrix(np.array([[1, 0, 1], [1, 0, 0], [0, 1, 1], [0, 1, 0]], dtype=float))
+    svm = NBLinearSVC(C=1.0).fit(X, ["a", "a", "b", "b"])
+    assert svm.coef_.shape == (1, 3) and svm.decision_function(X).shape == (4,)
+    assert list(svm.predict(X)) == ["a", "a", "b", "b"]
+    with pytest.raises(ValueError, match="two labels"):
+        NBLinearSVC().fit(X, ["a"] * 4)
+
+
+def test_nb_linear_svc_favours_features_typical_of_a_label():
+    # Feature 0 is in every "a" text only, feature 1 in every "b" text only, feature 2 everywhere.
+    X = sp.csr_matrix(np.array([[1, 0, 1], [1, 0, 1], [0, 1, 1], [0, 1, 1], [0, 0, 1]], dtype=float))
+    svm = NBLinearSVC(C=1.0).fit(X, ["a", "a", "b", "b", "c"])
+    assert svm.coef_.shape == (3, 3)
+    assert svm.coef_[0, 0] > 0 > svm.coef_[0, 1] and svm.coef_[1, 1] > 0 > svm.coef_[1, 0]
+    assert list(svm.predict(X)) == ["a", "a", "b", "b", "c"]

@@ -1,9 +1,8 @@
-"""The jieba tokenizer with the hotline user dictionary and stopwords."""
+"""The jieba (rjieba) tokenizer with the hotline user dictionary and stopwords."""
 
 import pickle
 import threading
 
-import jieba
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -44,13 +43,14 @@ def test_tokenize_pickles_by_reference_inside_a_vectorizer():
 def test_dictionary_is_loaded_once_under_concurrent_first_calls(monkeypatch):
     built = []
 
-    class CountingTokenizer(jieba.Tokenizer):
-        def __init__(self, *args, **kwargs):
-            built.append(self)
-            super().__init__(*args, **kwargs)
+    real_new_segmenter = tokenize_module.new_segmenter
+
+    def counting_new_segmenter():
+        built.append(real_new_segmenter())
+        return built[-1]
 
     monkeypatch.setattr(tokenize_module, "_state", None)
-    monkeypatch.setattr(jieba, "Tokenizer", CountingTokenizer)
+    monkeypatch.setattr(tokenize_module, "new_segmenter", counting_new_segmenter)
     barrier = threading.Barrier(8)
     results = []
 
