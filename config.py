@@ -54,6 +54,8 @@ class Config:
     HOTLINE_SIMILAR_MIN_SCORE = float(os.environ.get("HOTLINE_SIMILAR_MIN_SCORE", 0.35))
     # The index drops closed and old tickets only when rebuilt; hits are re-checked anyway.
     HOTLINE_SIMILAR_REBUILD_SECONDS = _env_int("HOTLINE_SIMILAR_REBUILD_SECONDS", 6 * 3600)
+    # How stale the categories, departments and dispatch catalogue read by intake routing may be.
+    HOTLINE_ROUTING_REFRESH_SECONDS = _env_int("HOTLINE_ROUTING_REFRESH_SECONDS", 30)
 
 
 class DevelopmentConfig(Config):
@@ -65,6 +67,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing"
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("HOTLINE_TEST_DATABASE_URL", "sqlite://"))
+    HOTLINE_ROUTING_REFRESH_SECONDS = 0  # tests edit the catalogue and look at once
 
 
 class ProductionConfig(Config):

@@ -1,8 +1,10 @@
 """Near-duplicate search over recent ticket texts: an inverted index of hashed char n-grams."""
 import threading
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 # Batches of new texts are kept small and merged, so adding one ticket never copies the index.
@@ -30,12 +32,24 @@ class _Block:
         return block
 
 
+@lru_cache(maxsize=4)
+def _hasher(n_features):
+    return HashingVectorizer(analyzer="char", ngram_range=(2, 3), n_features=n_features,
+                             alternate_sign=False, norm=None, dtype=np.float32)
+
+
+@lru_cache(maxsize=64)
+def _hashed_text(text, n_features):
+    """One text's n-gram counts; an intake looks the same text up in several indexes."""
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        return _hasher(n_features).transform([text])
+
+
 class SimilarityIndex:
     """Cosine similarity of TF-IDF weighted character 2–3-grams; thread-safe."""
 
     def __init__(self, idf_texts=(), n_features=2**20):
-        self._hasher = HashingVectorizer(analyzer="char", ngram_range=(2, 3), n_features=n_features,
-                                         alternate_sign=False, norm=None, dtype=np.float32)
+        self._hasher = _hasher(n_features)
         fitted = TfidfTransformer().fit(self._hasher.transform(list(idf_texts) or [""]))
         self._idf = fitted.idf_.astype(np.float32)
         self._lock = threading.Lock()
@@ -47,7 +61,10 @@ class SimilarityIndex:
     def vectorize(self, texts):
         """Sublinear TF × IDF, L2-normalised; done by hand because TfidfTransformer's diagonal
         product converts every single-row query to CSC and back, which dominated query time."""
-        counts = self._hasher.transform(texts)
+        if len(texts) == 1:  # a query: its counts may be cached, so work on a copy
+            counts = _hashed_text(texts[0], self._idf.shape[0]).copy()
+        else:
+            counts = self._hasher.transform(texts)
         counts.sort_indices()
         counts.data = (1 + np.log(counts.data)) * self._idf[counts.indices]
         norms = np.sqrt(np.add.reduceat(np.append(counts.data ** 2, 0), counts.indptr[:-1]))

@@ -1,6 +1,5 @@
 """The dispatch catalogue: which department leads a category of request in an area."""
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
@@ -18,19 +17,6 @@ def route(category, area):
             return entry
         node = node.parent
     return None
-
-
-def routes(categories, area):
-    """route() for several categories at once: one query for the usual case, in which each
-    category has its own entries; the rest walk up their ancestors."""
-    rows = db.session.scalars(select(CatalogueEntry).options(joinedload(CatalogueEntry.lead)).where(
-        CatalogueEntry.category_id.in_([c.id for c in categories]),
-        or_(CatalogueEntry.area == area, CatalogueEntry.area.is_(None)),
-    )).all()
-    found = {}
-    for entry in sorted(rows, key=lambda e: e.area is None):
-        found.setdefault(entry.category_id, entry)
-    return {c.id: found.get(c.id) or route(c, area) for c in categories}
 
 
 def seed_catalogue(city):

@@ -3,8 +3,10 @@ import pytest
 
 from hotline.extensions import db
 from hotline.routing import registry
+from hotline.routing import snapshot as snapshot_module
 from hotline.routing.catalogue import route
-from hotline.directory.models import Category
+from hotline.routing.snapshot import routing_snapshot
+from hotline.directory.models import Category, Department
 from hotline.tickets.models import Ticket
 from sqlalchemy import func, select
 
@@ -163,12 +165,28 @@ def test_large_index_builds_in_background_without_blocking(api, active_model, mo
     assert first["number"] in [s["number"] for s in after["similar"]]
 
 
-def test_routes_at_once_match_route_one_by_one(ctx):
-    from hotline.routing.catalogue import routes
-
+def test_routing_snapshot_leads_match_the_catalogue_one_by_one(ctx):
     chosen = [category(code) for code in ("property", "noise", "gas_supply", "traffic")]
     leaf = db.session.scalar(select(Category).where(Category.name == "物业收费"))
+    snapshot = routing_snapshot()
     for area in ("城西区", None, "不存在的区"):
-        together = routes(chosen + [leaf], area)
-        assert {c.id: together[c.id].id for c in chosen + [leaf]} == {
-            c.id: route(c, area).id for c in chosen + [leaf]}
+        assert {c.id: snapshot.lead_for(c.id, area) for c in chosen + [leaf]} == {
+            c.id: route(c, area).lead_department_id for c in chosen + [leaf]}
+    assert snapshot.categories["property"]["path"] == category("property").path
+
+
+def test_routing_snapshot_is_reread_after_its_refresh_interval(app, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "HOTLINE_ROUTING_REFRESH_SECONDS", 30)
+    clock = [1000.0]
+    monkeypatch.setattr(snapshot_module.time, "monotonic", lambda: clock[0])
+    snapshot_module._snapshots.clear()
+    entry = route(category("noise"), None)
+    before = routing_snapshot().lead_for(entry.category_id, None)
+    other = db.session.scalar(select(Department.id).where(Department.id != before).limit(1))
+    entry.lead_department_id = other
+    db.session.flush()
+    clock[0] += 29
+    assert routing_snapshot().lead_for(entry.category_id, None) == before
+    clock[0] += 2
+    assert routing_snapshot().lead_for(entry.category_id, None) == other
+    snapshot_module._snapshots.clear()

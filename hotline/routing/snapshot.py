@@ -1,0 +1,72 @@
+"""What intake routing reads on every call (categories, departments, the dispatch catalogue),
+held in each process and re-read at most every HOTLINE_ROUTING_REFRESH_SECONDS.
+
+These tables change a few times a year; reading them through the ORM on every suggestion cost
+more than the classifier itself. An edit reaches suggestions within the refresh interval.
+"""
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from hotline.directory.models import Category, Department
+from hotline.extensions import db
+from hotline.routing.models import CatalogueEntry
+
+_lock = threading.Lock()
+_snapshots = {}
+
+
+@dataclass(frozen=True)
+class RoutingSnapshot:
+    categories: dict  # code → {"id", "code", "name", "path"}
+    departments: dict  # id → {"id", "code", "name"}
+    department_ids: dict  # code → id
+    parents: dict  # category id → parent id
+    leads: dict  # (category id, area or None) → lead department id
+
+    def lead_for(self, category_id, area):
+        """The lead department for a category (or its nearest ancestor) in an area, else anywhere."""
+        node = category_id
+        while node is not None:
+            lead = self.leads.get((node, area)) or self.leads.get((node, None))
+            if lead is not None:
+                return lead
+            node = self.parents.get(node)
+        return None
+
+
+def _load():
+    rows = db.session.execute(select(Category.id, Category.parent_id, Category.code, Category.name)).all()
+    parents = {row.id: row.parent_id for row in rows}
+    names = {row.id: row.name for row in rows}
+
+    def path(category_id):
+        parts = []
+        while category_id is not None:
+            parts.append(names[category_id])
+            category_id = parents[category_id]
+        return " / ".join(reversed(parts))
+
+    categories = {row.code: {"id": row.id, "code": row.code, "name": row.name, "path": path(row.id)}
+                  for row in rows if row.code}
+    departments = {row.id: {"id": row.id, "code": row.code, "name": row.name}
+                   for row in db.session.execute(select(Department.id, Department.code, Department.name))}
+    leads = {(row.category_id, row.area): row.lead_department_id for row in db.session.execute(
+        select(CatalogueEntry.category_id, CatalogueEntry.area, CatalogueEntry.lead_department_id))}
+    return RoutingSnapshot(categories, departments, {d["code"]: i for i, d in departments.items()}, parents, leads)
+
+
+def routing_snapshot():
+    """This process's snapshot for the current app, re-read when older than the refresh interval."""
+    app = current_app._get_current_object()
+    refresh = app.config["HOTLINE_ROUTING_REFRESH_SECONDS"]
+    with _lock:
+        loaded_at, snapshot = _snapshots.get(id(app), (None, None))
+    if snapshot is None or time.monotonic() - loaded_at >= refresh:
+        snapshot = _load()
+        with _lock:
+            _snapshots[id(app)] = (time.monotonic(), snapshot)
+    return snapshot
