@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from classifier.errors import ClassifierError
 from classifier.model import TrainedModel
 from hotline.errors import InvalidInput, NotFound
 from hotline.extensions import db
@@ -79,12 +80,19 @@ def active_model(kind):
 
 
 def active_models():
-    """{kind: (version, TrainedModel)} of every active model, in one light query: intake
-    asks for both on every call."""
+    """{kind: (version, TrainedModel)} of every active model that loads, in one light query:
+    intake asks for both on every call, and goes on without a model that cannot load (made
+    with other library versions, files gone) rather than fail; the log says why."""
     rows = db.session.execute(
         select(ClassifierModel.kind, ClassifierModel.version, ClassifierModel.path).where(ClassifierModel.active)
     ).all()
-    return {row.kind: (row.version, _loaded_model(row.kind, row.version, row.path)) for row in rows}
+    models = {}
+    for row in rows:
+        try:
+            models[row.kind] = (row.version, _loaded_model(row.kind, row.version, row.path))
+        except ClassifierError as error:
+            current_app.logger.error("active %s model %s cannot be loaded: %s", row.kind, row.version, error)
+    return models
 
 
 def _loaded_model(kind, version, path):

@@ -5,6 +5,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from classifier.errors import ClassifierError
+from classifier.model import TrainedModel
 from classifier.pipeline import compose_text
 from classifier.train import evaluate, read_csv, train
 from hotline.directory.models import Category, Department
@@ -52,9 +54,16 @@ def train_category_model(extra=((), ()), now=None):
 
 
 def ensure_default_model(now=None):
-    """Train and activate the seed model when no category model exists yet."""
-    if registry.active_row("category") is not None:
-        return None
+    """Train and activate the seed model when no usable category model is active: none yet, or
+    one this install can no longer load (made with other library versions, or its files gone)."""
+    active = registry.active_row("category")
+    if active is not None:
+        try:
+            TrainedModel.load(active.path)
+            return None
+        except ClassifierError as error:
+            current_app.logger.warning("active category model %s cannot be loaded, retraining: %s",
+                                       active.version, error)
     row = train_category_model(now=now)
     registry.activate(row.version, now)
     return row

@@ -1,4 +1,7 @@
 """Nightly retraining from confirmed tickets, and the default model of a fresh install."""
+import json
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -75,3 +78,30 @@ def test_default_model_is_trained_once(ctx, small_seed):
     assert row.active and row.source == "seed" and set(CODES) <= set(
         registry.active_model("category")[1].labels)
     assert training.ensure_default_model() is None
+
+
+def _made_with_other_libraries(row):
+    """Rewrite a saved model's metadata as if another scikit-learn had made it."""
+    metadata_file = Path(row.path) / "metadata.json"
+    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
+    metadata["versions"]["scikit-learn"] = "0.1.0"
+    metadata_file.write_text(json.dumps(metadata), encoding="utf-8")
+    registry._loaded.clear()  # as in a worker started after the upgrade
+
+
+def test_default_model_replaces_an_active_model_that_no_longer_loads(ctx, active_model, small_seed):
+    _made_with_other_libraries(active_model)
+    row = training.ensure_default_model()
+    db.session.commit()
+    assert row is not None and row.version != active_model.version
+    assert registry.active_row("category").version == row.version
+    assert registry.active_model("category")[1].labels
+
+
+def test_intake_goes_on_without_a_model_that_no_longer_loads(api, active_model, app, caplog):
+    _made_with_other_libraries(active_model)
+    response = api("operator1").post("/classify", json={"content": "小区门口的路灯坏了好几天，晚上很黑"})
+    assert response.status_code == 200, response.json
+    assert response.json["manual"] is True and response.json["departments"] == []
+    assert response.json["urgency"]["level"] == "normal"
+    assert "cannot be loaded" in caplog.text and active_model.version in caplog.text
