@@ -25,7 +25,7 @@ def create_app(config_class=None):
     from hotline import api, cli
     from hotline.accountability import models as accountability_models  # noqa: F401
     from hotline.knowledge import api as knowledge_api  # noqa: F401
-    from hotline.routing import api as routing_api  # noqa: F401
+    from hotline.routing import api as routing_api, catalogue_api  # noqa: F401
     from hotline.auth import api as auth_api  # noqa: F401  (routes register on import)
     from hotline.directory import api as directory_api  # noqa: F401
     from hotline.tickets import api as tickets_api  # noqa: F401

@@ -12,6 +12,7 @@ from hotline.directory import calendar
 from hotline.directory.models import CalendarDay, CalendarYear, Category, Department, TimeLimitPolicy
 from hotline.extensions import db, limiter
 from hotline.knowledge.models import KnowledgeArticle
+from hotline.routing.models import CatalogueEntry
 from hotline.routing import similar
 from tests.factories import Factory
 
@@ -59,7 +60,7 @@ def app(request, tmp_path_factory):
     with app.app_context():
         app.config["BASELINE"] = {
             model: db.session.scalar(select(db.func.max(model.id)))
-            for model in (User, Department, Category, TimeLimitPolicy, KnowledgeArticle)
+            for model in (CatalogueEntry, User, Department, Category, TimeLimitPolicy, KnowledgeArticle)
         }
     yield app
     with app.app_context():

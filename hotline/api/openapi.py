@@ -55,7 +55,8 @@ def _operation(doc, rule_args, schemas):
                              "content": {"application/json": {"schema": _ref(doc["body"], schemas)}}}
     content = {doc["content_type"]: {"schema": _ref(doc["response"], schemas)}} if doc["response"] else {
         doc["content_type"]: {}}
-    op["responses"][str(doc["status"])] = {"description": "成功", "content": content}
+    op["responses"][str(doc["status"])] = ({"description": "成功"} if doc["status"] == 204
+                                           else {"description": "成功", "content": content})
     for status, text in _ERRORS.items():
         if doc["public"] and status == "403":
             continue
