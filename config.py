@@ -52,8 +52,8 @@ class Config:
     HOTLINE_DEPARTMENT_MODEL_WEIGHT = float(os.environ.get("HOTLINE_DEPARTMENT_MODEL_WEIGHT", 0.5))
     HOTLINE_SIMILAR_DAYS = _env_int("HOTLINE_SIMILAR_DAYS", 30)
     HOTLINE_SIMILAR_MIN_SCORE = float(os.environ.get("HOTLINE_SIMILAR_MIN_SCORE", 0.35))
-    # The index drops closed and old tickets only when rebuilt; hits are re-checked anyway.
-    HOTLINE_SIMILAR_REBUILD_SECONDS = _env_int("HOTLINE_SIMILAR_REBUILD_SECONDS", 6 * 3600)
+    # How often each worker drops closed and expired tickets from its similarity index.
+    HOTLINE_SIMILAR_PRUNE_SECONDS = _env_int("HOTLINE_SIMILAR_PRUNE_SECONDS", 3600)
     # How stale the categories, departments and dispatch catalogue read by intake routing may be.
     HOTLINE_ROUTING_REFRESH_SECONDS = _env_int("HOTLINE_ROUTING_REFRESH_SECONDS", 30)
 

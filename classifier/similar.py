@@ -132,18 +132,24 @@ class SimilarityIndex:
         return [(int(ids[i]), float(scores[i])) for i in order]
 
     def retain(self, wanted_ids):
-        """Keep only the ids in `wanted_ids` (e.g. tickets still open and recent)."""
+        """Keep only the ids in `wanted_ids` (e.g. tickets still open and recent).
+
+        The blocks are cut down outside the lock, so queries go on meanwhile; texts added
+        in the meantime are kept.
+        """
         wanted = np.asarray(sorted(wanted_ids), dtype=np.int64)
         wanted_set = set(wanted.tolist())
         with self._lock:
-            blocks = []
-            for block in self._blocks:
-                mask = np.isin(block.ids, wanted)
-                if mask.all():
-                    blocks.append(block)
-                elif mask.any():
-                    blocks.append(block.subset(mask))
-            self._blocks = blocks
+            before = list(self._blocks)
+        kept = []
+        for block in before:
+            mask = np.isin(block.ids, wanted)
+            if mask.all():
+                kept.append(block)
+            elif mask.any():
+                kept.append(block.subset(mask))
+        with self._lock:
+            self._blocks = kept + self._blocks[len(before):]
             rows = [i for i, id_ in enumerate(self._tail[0]) if id_ in wanted_set]
             self._tail = tuple([column[i] for i in rows] for column in self._tail)
             self._tail_block = None

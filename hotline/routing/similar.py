@@ -22,17 +22,18 @@ INLINE_BUILD_LIMIT = 5000
 class TicketIndex:
     """One process's index of recent open tickets, topped up from the table as it grows.
 
-    Closed tickets stay in the index until the daily rebuild; find_similar() confirms the
-    state of every hit in the database. A large first build runs in a background thread so
-    that no operator waits for it; meanwhile only same-phone matches are offered.
+    Closed and expired tickets stay in the index until the next pruning (every
+    HOTLINE_SIMILAR_PRUNE_SECONDS, in the background); find_similar() confirms the state of
+    every hit in the database. A large first build runs in a background thread so that no
+    operator waits for it; meanwhile only same-phone matches are offered.
     """
 
     def __init__(self, app, idf_texts):
         self.app = app
         self.idf_texts = idf_texts
         self.window = timedelta(days=app.config["HOTLINE_SIMILAR_DAYS"])
-        self.rebuild_seconds = app.config["HOTLINE_SIMILAR_REBUILD_SECONDS"]
-        self.index, self.last_id, self.built_at, self.building = None, 0, 0.0, False
+        self.prune_seconds = app.config["HOTLINE_SIMILAR_PRUNE_SECONDS"]
+        self.index, self.last_id, self.pruned_at, self.building, self.pruning = None, 0, 0.0, False, False
         self.lock = threading.Lock()
 
     def current(self, now):
@@ -40,15 +41,18 @@ class TicketIndex:
         newest = db.session.scalar(select(db.func.max(Ticket.id))) or 0
         with self.lock:
             # A table that shrank (restored from a backup) invalidates what we indexed.
-            stale = (self.index is None or newest < self.last_id
-                     or time.monotonic() - self.built_at > self.rebuild_seconds)
-            start_build = stale and not self.building
+            start_build = (self.index is None or newest < self.last_id) and not self.building
             self.building = self.building or start_build
+            start_prune = (not start_build and not self.building and not self.pruning
+                           and time.monotonic() - self.pruned_at > self.prune_seconds)
+            self.pruning = self.pruning or start_prune
         if start_build:
             if self._open_count(now) <= INLINE_BUILD_LIMIT:
                 self._build(now)
             else:
-                threading.Thread(target=self._build_in_context, args=(now,), daemon=True).start()
+                threading.Thread(target=self._in_context, args=(self._build, now), daemon=True).start()
+        elif start_prune:
+            threading.Thread(target=self._in_context, args=(self._prune, now), daemon=True).start()
         with self.lock:
             if self.index is not None and newest > self.last_id:
                 self.last_id = self._add_rows(self.index, self.last_id, now)
@@ -60,9 +64,20 @@ class TicketIndex:
     def _recent_open(self, now):
         return Ticket.created_at >= now - self.window, Ticket.state.in_(OPEN_STATES)
 
-    def _build_in_context(self, now):
+    def _in_context(self, work, now):
         with self.app.app_context():
-            self._build(now)
+            work(now)
+
+    def _prune(self, now):
+        """Drop closed and expired tickets: a list of ids from the table, no re-vectorising."""
+        try:
+            index = self.index
+            wanted = db.session.scalars(select(Ticket.id).where(*self._recent_open(now))).all()
+            db.session.commit()
+            index.retain(wanted)
+        finally:
+            with self.lock:
+                self.pruning, self.pruned_at = False, time.monotonic()
 
     def _build(self, now):
         index = SimilarityIndex(self.idf_texts)
@@ -75,7 +90,7 @@ class TicketIndex:
             with self.lock:
                 self.building = False
         with self.lock:
-            self.index, self.last_id, self.built_at = index, last_id, time.monotonic()
+            self.index, self.last_id, self.pruned_at = index, last_id, time.monotonic()
 
     def _add_rows(self, index, after_id, now):
         # Only the primary key narrows the newest rows well: filtered by time and state as well,

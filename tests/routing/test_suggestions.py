@@ -165,6 +165,33 @@ def test_large_index_builds_in_background_without_blocking(api, active_model, mo
     assert first["number"] in [s["number"] for s in after["similar"]]
 
 
+def test_closed_tickets_are_pruned_from_the_index_in_the_background(api, active_model, app, monkeypatch):
+    import time
+
+    from hotline.routing import similar
+
+    text = "湖滨街道滨江花园北门的路灯坏了半个月，晚上一片漆黑"
+    kept = api("operator1").post("/tickets", json=ticket_data(content=text)).json["number"]
+    closed = api("operator1").post("/tickets", json=ticket_data(content=text + "，请尽快修")).json["number"]
+    body = {"content": "湖滨街道滨江花园北门路灯坏了半个多月，晚上黑漆漆的"}
+    assert {kept, closed} <= {s["number"] for s in api("operator1").post("/classify", json=body).json["similar"]}
+    index = next(iter(similar._indexes.values()))
+    indexed = len(index.index)
+    invalidated = api("operator1").post(f"/tickets/{closed}/invalidate", json={"reason": "重复来电，已另行处理"})
+    assert invalidated.status_code == 200, invalidated.json
+    clock = [time.monotonic() + app.config["HOTLINE_SIMILAR_PRUNE_SECONDS"] + 1]
+    monkeypatch.setattr(similar.time, "monotonic", lambda: clock[0])
+    db.session.rollback()  # requests here share the test's session: release SQLite's lock
+    found = {s["number"] for s in api("operator1").post("/classify", json=body).json["similar"]}
+    assert kept in found and closed not in found
+    db.session.rollback()
+    deadline = time.perf_counter() + 30
+    while index.pruning and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    assert len(index.index) == indexed - 1
+    assert index.pruned_at == clock[0]
+
+
 def test_routing_snapshot_leads_match_the_catalogue_one_by_one(ctx):
     chosen = [category(code) for code in ("property", "noise", "gas_supply", "traffic")]
     leaf = db.session.scalar(select(Category).where(Category.name == "物业收费"))
