@@ -54,7 +54,8 @@ class Config:
     HOTLINE_SIMILAR_MIN_SCORE = float(os.environ.get("HOTLINE_SIMILAR_MIN_SCORE", 0.35))
     # How often each worker drops closed and expired tickets from its similarity index.
     HOTLINE_SIMILAR_PRUNE_SECONDS = _env_int("HOTLINE_SIMILAR_PRUNE_SECONDS", 3600)
-    # How stale the categories, departments and dispatch catalogue read by intake routing may be.
+    # How stale what intake reads on every call may be: categories, departments, the dispatch
+    # catalogue, the knowledge base and which models are active.
     HOTLINE_ROUTING_REFRESH_SECONDS = _env_int("HOTLINE_ROUTING_REFRESH_SECONDS", 30)
 
 

@@ -1,5 +1,6 @@
 """Text search over active articles, rebuilt in each process when an article changes."""
 import threading
+import time
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -21,9 +22,17 @@ def _stamp():
 
 
 def _current():
+    app = current_app._get_current_object()
+    with _lock:
+        state = _states.setdefault(id(app), {"stamp": None, "checked_at": None})
+        # Intake asks on every call; whether an article changed is looked up at most every
+        # HOTLINE_ROUTING_REFRESH_SECONDS.
+        fresh = (state["checked_at"] is not None
+                 and time.monotonic() - state["checked_at"] < app.config["HOTLINE_ROUTING_REFRESH_SECONDS"])
+        if fresh:
+            return state["index"], state["titles"]
     stamp = _stamp()
     with _lock:
-        state = _states.setdefault(id(current_app._get_current_object()), {"stamp": None})
         if state["stamp"] != stamp:
             articles = db.session.execute(
                 select(KnowledgeArticle.id, KnowledgeArticle.title, KnowledgeArticle.body)
@@ -36,6 +45,7 @@ def _current():
             ids, zeros = [a.id for a in articles], [0.0] * len(articles)
             index.add(ids + ids, [a.title for a in articles] + texts, zeros + zeros)
             state.update(stamp=stamp, index=index, titles={a.id: a.title for a in articles})
+        state["checked_at"] = time.monotonic()
         return state["index"], state["titles"]
 
 

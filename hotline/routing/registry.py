@@ -1,6 +1,7 @@
 """Versioned models on disk, listed in the database; workers follow the active row."""
 import secrets
 import threading
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -15,6 +16,7 @@ from hotline.timeutil import utcnow
 
 KINDS = ("category", "department")
 _loaded = {}
+_active_rows = {}  # app → (when looked up, active rows)
 _lock = threading.Lock()
 
 
@@ -83,9 +85,16 @@ def active_models():
     """{kind: (version, TrainedModel)} of every active model that loads, in one light query:
     intake asks for both on every call, and goes on without a model that cannot load (made
     with other library versions, files gone) rather than fail; the log says why."""
-    rows = db.session.execute(
-        select(ClassifierModel.kind, ClassifierModel.version, ClassifierModel.path).where(ClassifierModel.active)
-    ).all()
+    app = current_app._get_current_object()
+    with _lock:
+        checked_at, rows = _active_rows.get(id(app), (None, None))
+    # Which versions are active is looked up at most every HOTLINE_ROUTING_REFRESH_SECONDS.
+    if checked_at is None or time.monotonic() - checked_at >= app.config["HOTLINE_ROUTING_REFRESH_SECONDS"]:
+        rows = db.session.execute(
+            select(ClassifierModel.kind, ClassifierModel.version, ClassifierModel.path).where(ClassifierModel.active)
+        ).all()
+        with _lock:
+            _active_rows[id(app)] = (time.monotonic(), rows)
     models = {}
     for row in rows:
         try:

@@ -105,3 +105,19 @@ def test_intake_goes_on_without_a_model_that_no_longer_loads(api, active_model, 
     assert response.json["manual"] is True and response.json["departments"] == []
     assert response.json["urgency"]["level"] == "normal"
     assert "cannot be loaded" in caplog.text and active_model.version in caplog.text
+
+
+def test_activation_reaches_intake_within_the_refresh_interval(app, ctx, active_model, small_model, monkeypatch):
+    monkeypatch.setitem(app.config, "HOTLINE_ROUTING_REFRESH_SECONDS", 30)
+    clock = [5000.0]
+    monkeypatch.setattr(registry.time, "monotonic", lambda: clock[0])
+    registry._active_rows.clear()
+    assert registry.active_models()["category"][0] == active_model.version
+    newer = registry.register(small_model, "category", "seed")
+    registry.activate(newer.version)
+    db.session.commit()
+    clock[0] += 29
+    assert registry.active_models()["category"][0] == active_model.version
+    clock[0] += 2
+    assert registry.active_models()["category"][0] == newer.version
+    registry._active_rows.clear()
