@@ -1,6 +1,5 @@
 """Text search over active articles, rebuilt in each process when an article changes."""
 import threading
-import time
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -9,9 +8,10 @@ from classifier.pipeline import compose_text
 from classifier.similar import SimilarityIndex
 from hotline.extensions import db
 from hotline.knowledge.models import KnowledgeArticle
+from hotline.refresh import Refreshed
 
 _lock = threading.Lock()
-_states = {}
+_built = {}  # id(app) → {stamp, index, titles}
 
 
 def _stamp():
@@ -21,19 +21,13 @@ def _stamp():
     ).one())
 
 
-def _current():
-    app = current_app._get_current_object()
-    with _lock:
-        state = _states.setdefault(id(app), {"stamp": None, "checked_at": None})
-        # Intake asks on every call; whether an article changed is looked up at most every
-        # HOTLINE_ROUTING_REFRESH_SECONDS.
-        fresh = (state["checked_at"] is not None
-                 and time.monotonic() - state["checked_at"] < app.config["HOTLINE_ROUTING_REFRESH_SECONDS"])
-        if fresh:
-            return state["index"], state["titles"]
+def _index_for_current_articles():
+    """The search index of the active articles, rebuilt only when they changed."""
     stamp = _stamp()
+    app_id = id(current_app._get_current_object())
     with _lock:
-        if state["stamp"] != stamp:
+        state = _built.get(app_id)
+        if state is None or state["stamp"] != stamp:
             articles = db.session.execute(
                 select(KnowledgeArticle.id, KnowledgeArticle.title, KnowledgeArticle.body)
                 .where(KnowledgeArticle.active)
@@ -44,14 +38,17 @@ def _current():
             index = SimilarityIndex(idf_texts=texts)
             ids, zeros = [a.id for a in articles], [0.0] * len(articles)
             index.add(ids + ids, [a.title for a in articles] + texts, zeros + zeros)
-            state.update(stamp=stamp, index=index, titles={a.id: a.title for a in articles})
-        state["checked_at"] = time.monotonic()
+            state = _built[app_id] = {"stamp": stamp, "index": index, "titles": {a.id: a.title for a in articles}}
         return state["index"], state["titles"]
+
+
+# Intake searches on every call; whether an article changed is looked up at most every refresh interval.
+_current = Refreshed(_index_for_current_articles)
 
 
 def search(text, k=3, min_score=0.06):
     """[{id, title, score}] of the articles closest to the text."""
-    index, titles = _current()
+    index, titles = _current.get()
     best = {}
     for article_id, score in index.query(text, k=2 * k, min_score=min_score):
         best[article_id] = max(score, best.get(article_id, 0.0))

@@ -15,6 +15,7 @@ from hotline.tickets import schemas
 from hotline.tickets.workflow import Role
 
 ENTRY_PATH = {"entry_id": "目录条目编号"}
+DUPLICATE_ENTRY = "该分类在该区域已有派单目录条目，请修改原条目"
 
 
 class CatalogueQuery(BaseModel):
@@ -119,14 +120,14 @@ def create_entry():
                     else CatalogueEntry.area == params.area)
     if db.session.scalar(select(CatalogueEntry.id).where(
             CatalogueEntry.category_id == category.id, area_matches)) is not None:
-        raise Conflict("该分类在该区域已有派单目录条目，请修改原条目", code="duplicate_entry")
+        raise Conflict(DUPLICATE_ENTRY, code="duplicate_entry")
     entry = CatalogueEntry(category=category, area=params.area, lead=lead, assisting=assisting)
     db.session.add(entry)
     try:
         db.session.commit()
     except IntegrityError:  # another admin added the same pair a moment ago
         db.session.rollback()
-        raise Conflict("该分类在该区域已有派单目录条目，请修改原条目", code="duplicate_entry") from None
+        raise Conflict(DUPLICATE_ENTRY, code="duplicate_entry") from None
     return jsonify(entry_dict(entry)), 201
 
 

@@ -1,7 +1,6 @@
 """Versioned models on disk, listed in the database; workers follow the active row."""
 import secrets
 import threading
-import time
 from pathlib import Path
 
 from flask import current_app
@@ -11,12 +10,12 @@ from classifier.errors import ClassifierError
 from classifier.model import TrainedModel
 from hotline.errors import InvalidInput, NotFound
 from hotline.extensions import db
+from hotline.refresh import Refreshed
 from hotline.routing.models import ClassifierModel
 from hotline.timeutil import utcnow
 
 KINDS = ("category", "department")
 _loaded = {}
-_active_rows = {}  # app → (when looked up, active rows)
 _lock = threading.Lock()
 
 
@@ -85,23 +84,23 @@ def active_models():
     """{kind: (version, TrainedModel)} of every active model that loads, in one light query:
     intake asks for both on every call, and goes on without a model that cannot load (made
     with other library versions, files gone) rather than fail; the log says why."""
-    app = current_app._get_current_object()
-    with _lock:
-        checked_at, rows = _active_rows.get(id(app), (None, None))
-    # Which versions are active is looked up at most every HOTLINE_ROUTING_REFRESH_SECONDS.
-    if checked_at is None or time.monotonic() - checked_at >= app.config["HOTLINE_ROUTING_REFRESH_SECONDS"]:
-        rows = db.session.execute(
-            select(ClassifierModel.kind, ClassifierModel.version, ClassifierModel.path).where(ClassifierModel.active)
-        ).all()
-        with _lock:
-            _active_rows[id(app)] = (time.monotonic(), rows)
     models = {}
-    for row in rows:
+    for row in _active_rows.get():
         try:
             models[row.kind] = (row.version, _loaded_model(row.kind, row.version, row.path))
         except ClassifierError as error:
             current_app.logger.error("active %s model %s cannot be loaded: %s", row.kind, row.version, error)
     return models
+
+
+def _active_model_rows():
+    return db.session.execute(
+        select(ClassifierModel.kind, ClassifierModel.version, ClassifierModel.path).where(ClassifierModel.active)
+    ).all()
+
+
+# Which versions are active is looked up at most every refresh interval.
+_active_rows = Refreshed(_active_model_rows)
 
 
 def _loaded_model(kind, version, path):

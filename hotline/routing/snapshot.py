@@ -4,19 +4,14 @@ held in each process and re-read at most every HOTLINE_ROUTING_REFRESH_SECONDS.
 These tables change a few times a year; reading them through the ORM on every suggestion cost
 more than the classifier itself. An edit reaches suggestions within the refresh interval.
 """
-import threading
-import time
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
+from hotline.refresh import Refreshed
 from hotline.routing.models import CatalogueEntry
-
-_lock = threading.Lock()
-_snapshots = {}
 
 
 @dataclass(frozen=True)
@@ -59,14 +54,9 @@ def _load():
     return RoutingSnapshot(categories, departments, {d["code"]: i for i, d in departments.items()}, parents, leads)
 
 
+_snapshots = Refreshed(_load)
+
+
 def routing_snapshot():
     """This process's snapshot for the current app, re-read when older than the refresh interval."""
-    app = current_app._get_current_object()
-    refresh = app.config["HOTLINE_ROUTING_REFRESH_SECONDS"]
-    with _lock:
-        loaded_at, snapshot = _snapshots.get(id(app), (None, None))
-    if snapshot is None or time.monotonic() - loaded_at >= refresh:
-        snapshot = _load()
-        with _lock:
-            _snapshots[id(app)] = (time.monotonic(), snapshot)
-    return snapshot
+    return _snapshots.get()

@@ -1,6 +1,7 @@
 """Routing suggestions at intake, /classify, the catalogue and the registry."""
 import pytest
 
+from hotline import refresh
 from hotline.extensions import db
 from hotline.routing import registry
 from hotline.routing import snapshot as snapshot_module
@@ -205,7 +206,7 @@ def test_routing_snapshot_leads_match_the_catalogue_one_by_one(ctx):
 def test_routing_snapshot_is_reread_after_its_refresh_interval(app, ctx, monkeypatch):
     monkeypatch.setitem(app.config, "HOTLINE_ROUTING_REFRESH_SECONDS", 30)
     clock = [1000.0]
-    monkeypatch.setattr(snapshot_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(refresh.time, "monotonic", lambda: clock[0])
     snapshot_module._snapshots.clear()
     entry = route(category("noise"), None)
     before = routing_snapshot().lead_for(entry.category_id, None)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from hotline import refresh
 from hotline.directory.models import Category
 from hotline.extensions import db
 from hotline.routing import registry, training
@@ -110,7 +111,7 @@ def test_intake_goes_on_without_a_model_that_no_longer_loads(api, active_model, 
 def test_activation_reaches_intake_within_the_refresh_interval(app, ctx, active_model, small_model, monkeypatch):
     monkeypatch.setitem(app.config, "HOTLINE_ROUTING_REFRESH_SECONDS", 30)
     clock = [5000.0]
-    monkeypatch.setattr(registry.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(refresh.time, "monotonic", lambda: clock[0])
     registry._active_rows.clear()
     assert registry.active_models()["category"][0] == active_model.version
     newer = registry.register(small_model, "category", "seed")
