@@ -7,14 +7,14 @@ HOTLINE_PORT ?= 8000
 HOTLINE_HOST ?= 127.0.0.1
 HOTLINE_WORKERS ?= 2
 
-.PHONY: run test install
+.PHONY: run test install lock
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+# Every package, transitive ones included, at the locked version and hash.
+$(VENV)/.installed: $(BIN)/activate requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
@@ -27,8 +27,19 @@ run: install
 	$(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
 	trap 'exit 130' INT TERM; \
-	$(BIN)/gunicorn --bind $(HOTLINE_HOST):$(HOTLINE_PORT) --workers $(HOTLINE_WORKERS) \
-		--access-logfile - wsgi:app
+	HOTLINE_HOST=$(HOTLINE_HOST) HOTLINE_PORT=$(HOTLINE_PORT) HOTLINE_WORKERS=$(HOTLINE_WORKERS) \
+		$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 test: install
+	$(BIN)/ruff check .
+	bash scripts/browser-deps.sh
 	$(BIN)/python -m pytest
+
+# After changing a pin in requirements*.txt: lock the transitive set again, with hashes.
+lock:
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet pip-tools==7.6.2
+	for name in requirements requirements-dev; do \
+		$(VENV)-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+			--no-emit-index-url --no-emit-find-links -o $$name.lock $$name.txt || exit 1; \
+	done

@@ -24,7 +24,6 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hotline.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    JSON_AS_ASCII = False
     MAX_CONTENT_LENGTH = 1024 * 1024
 
     HOTLINE_TIMEZONE = os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
@@ -44,7 +43,6 @@ class Config:
     HOTLINE_SEVERE_AFTER_DAYS = _env_int("HOTLINE_SEVERE_AFTER_DAYS", 5)
     HOTLINE_UNREACHABLE_ATTEMPTS = _env_int("HOTLINE_UNREACHABLE_ATTEMPTS", 3)
     HOTLINE_DEMO_PASSWORD = os.environ.get("HOTLINE_DEMO_PASSWORD", "hotline-demo")
-    HOTLINE_PER_PAGE_MAX = 100
     HOTLINE_MODEL_DIR = os.environ.get("HOTLINE_MODEL_DIR", str(INSTANCE_DIR / "models"))
     # Below this top-department probability the suggestion is flagged for manual routing.
     HOTLINE_SUGGESTION_MIN_CONFIDENCE = float(os.environ.get("HOTLINE_SUGGESTION_MIN_CONFIDENCE", 0.5))

@@ -1,4 +1,4 @@
 """WSGI entry point: gunicorn serves `wsgi:app`, the CLI uses `flask --app wsgi`."""
-from hotline import create_app
+from hotline.app import create_app
 
 app = create_app()

@@ -16,8 +16,8 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from classifier.pipeline import build_pipeline, compose_text  # noqa: E402
-from classifier.train import train  # noqa: E402
+from classifier.pipeline import build_pipeline, compose_text
+from classifier.train import train
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "teddy2020c_fj2_labeled_public.csv"
 SVM = {"calibration": None, "nb_scaling": False}
@@ -74,7 +74,8 @@ def load(path, restore_bodies=True):
             if key[1]:
                 parent[root(i)] = root(first_seen.setdefault(key, i))
     lacking = np.array([not r["text"] for r in rows])
-    texts = [compose_text(r["subject"], r["text"] or (body_from_tokens(r["subject"], r["tokens"]) if restore_bodies else ""))
+    texts = [compose_text(r["subject"],
+                          r["text"] or (body_from_tokens(r["subject"], r["tokens"]) if restore_bodies else ""))
              for r in rows]
     return texts, np.array([r["label"] for r in rows]), np.array([root(i) for i in range(len(rows))]), lacking
 
@@ -135,7 +136,7 @@ def synthetic(texts, labels, n, seed=0):
     """n short texts (a subject line, then 3–6 clauses) drawn from the clauses of real messages; each label
     is split in three clause pools to make 21 learnable classes, about as many as a city's departments."""
     pools = {}
-    for text, label in zip(texts, labels):
+    for text, label in zip(texts, labels, strict=True):
         for clause in re.split(r"[。！？；，,!?;\n]", text):
             if len(clause) >= 4:
                 pools.setdefault(f"{label}{zlib.crc32(clause.encode()) % 3}", []).append(clause)
@@ -164,7 +165,8 @@ def main():
     parser.add_argument("--speed", action="store_true", help="also time prediction of the chosen configuration")
     parser.add_argument("--scale", type=int, metavar="N", help="instead, time training on N synthetic short texts")
     parser.add_argument("--subject-only", action="store_true",
-                        help="score the rows that lost their raw body on the subject alone, not on a body restored from tokens")
+                        help="score the rows that lost their raw body on the subject alone, "
+                             "not on a body restored from tokens")
     args = parser.parse_args()
     if not args.data.is_file():
         sys.exit(f"data file not found: {args.data}")

@@ -13,24 +13,24 @@ import argparse
 import random
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text
 
-from config import TestingConfig, database_url  # noqa: E402
-from hotline import create_app  # noqa: E402
-from hotline.accountability.models import AccountabilityRecord  # noqa: E402
-from hotline.directory.calendar import work_calendar  # noqa: E402
-from hotline.directory.models import Category, Department  # noqa: E402
-from hotline.extensions import db  # noqa: E402
-from hotline.reports import daily, queries  # noqa: E402
-from hotline.tickets.models import Assignment, Revisit, Ticket  # noqa: E402
+from config import TestingConfig, database_url
+from hotline.accountability.models import AccountabilityRecord
+from hotline.app import create_app
+from hotline.directory.calendar import work_calendar
+from hotline.directory.models import Category, Department
+from hotline.extensions import db
+from hotline.reports import daily, queries
+from hotline.tickets.models import Assignment, Revisit, Ticket
 
 SCHEMA = "bench_reports"
-START = datetime(2024, 12, 1, tzinfo=timezone.utc)
+START = datetime(2024, 12, 1, tzinfo=UTC)
 DAYS = 730
 CHUNK = 20000
 CHANNELS = ["phone"] * 6 + ["web", "wechat", "app", "provincial"]

@@ -12,23 +12,23 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from config import Config, database_url  # noqa: E402
-from hotline import create_app  # noqa: E402
-from hotline.accountability.models import AccountabilityRecord  # noqa: E402
-from hotline.directory.models import Department  # noqa: E402
-from hotline.extensions import db  # noqa: E402
-from hotline.jobs.runner import run_job  # noqa: E402
-from hotline.tickets.models import Assignment, Ticket  # noqa: E402
+from config import Config, database_url
+from hotline.accountability.models import AccountabilityRecord
+from hotline.app import create_app
+from hotline.directory.models import Department
+from hotline.extensions import db
+from hotline.jobs.runner import run_job
+from hotline.tickets.models import Assignment, Ticket
 
 SCHEMA = "bench_sweep"
 BATCH = 5000
-NOW = datetime(2026, 11, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+NOW = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
 def make_app(url):

@@ -14,7 +14,8 @@ def _train(args):
     model = train(texts, labels, holdout=args.holdout)
     model.save(args.out)
     return {"out": str(args.out), "n_samples": model.n_samples, "training_seconds": model.training_seconds,
-            "labels": model.labels} | {key: model.metrics[key] for key in ("macro_f1", "accuracy") if key in model.metrics}
+            "labels": model.labels} | {key: model.metrics[key] for key in ("macro_f1", "accuracy")
+                                       if key in model.metrics}
 
 
 def _evaluate(args):
@@ -33,7 +34,8 @@ def _parser():
     train_cmd.set_defaults(run=_train)
     evaluate_cmd = commands.add_parser("evaluate", help="score a saved model on a labelled CSV file, as JSON")
     evaluate_cmd.add_argument("--model", required=True, help="directory of a saved model")
-    evaluate_cmd.add_argument("--data", required=True, help="CSV with columns text, label and optional subject, address")
+    evaluate_cmd.add_argument("--data", required=True,
+                              help="CSV with columns text, label and optional subject, address")
     evaluate_cmd.set_defaults(run=_evaluate)
     return parser
 

@@ -95,7 +95,8 @@ class TrainedModel:
             probabilities = self.pipeline.predict_proba(_as_list(texts))
         classes = self.pipeline.classes_
         best = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
-        return [[(str(classes[j]), float(row[j])) for j in order] for row, order in zip(probabilities, best)]
+        return [[(str(classes[j]), float(row[j])) for j in order]
+                for row, order in zip(probabilities, best, strict=True)]
 
 
 def _as_list(texts):

@@ -142,7 +142,8 @@ class NBLinearSVC(ClassifierMixin, BaseEstimator):
             rows = X[start:start + 20_000]
             onehot = sp.csr_matrix((np.ones(rows.shape[0]), (y[start:start + 20_000], np.arange(rows.shape[0]))),
                                    shape=(len(self.classes_), rows.shape[0]))
-            presence += (onehot @ sp.csr_matrix((np.ones(rows.nnz), rows.indices, rows.indptr), shape=rows.shape)).toarray()
+            ones = sp.csr_matrix((np.ones(rows.nnz), rows.indices, rows.indptr), shape=rows.shape)
+            presence += (onehot @ ones).toarray()
         total = presence.sum(axis=0)
         targets = [1] if len(self.classes_) == 2 else range(len(self.classes_))
         coefs, intercepts = [], []

@@ -5,7 +5,7 @@ import hashlib
 import json
 import time
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
@@ -31,7 +31,7 @@ CALIBRATION_TEXTS = 20_000
 def data_sha256(texts, labels):
     """Hash the (text, label) pairs in order, so a model can be traced to its training data."""
     digest = hashlib.sha256()
-    for pair in zip(texts, labels):
+    for pair in zip(texts, labels, strict=True):
         digest.update(json.dumps(pair, ensure_ascii=False).encode("utf-8") + b"\n")
     return digest.hexdigest()
 
@@ -106,7 +106,7 @@ def train(texts, labels, *, holdout=0.0, max_texts=MAX_TRAINING_TEXTS, n_jobs=2,
         n_samples=len(texts),
         data_sha256=data_sha256(texts, labels),
         training_seconds=round(time.perf_counter() - start, 3),
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     if holdout:
         model.metrics = evaluate(model, held_texts, held_labels)
@@ -127,7 +127,7 @@ def evaluate(model, texts, labels):
         "accuracy": float(accuracy_score(labels, predicted)),
         "per_class": {
             name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-            for name, p, r, f, s in zip(names, precision, recall, f1, support)
+            for name, p, r, f, s in zip(names, precision, recall, f1, support, strict=True)
         },
         "confusion_matrix": {"labels": names, "matrix": confusion_matrix(labels, predicted, labels=names).tolist()},
     }

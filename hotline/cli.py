@@ -10,9 +10,9 @@ from hotline.demo import seed_demo
 from hotline.directory import calendar
 from hotline.directory.models import Department
 from hotline.extensions import db
+from hotline.jobs.cli import jobs_group, scheduler_command
 from hotline.reports.cli import reports_cli
 from hotline.routing.cli import model_cli
-from hotline.jobs.cli import jobs_group, scheduler_command
 from hotline.tickets.workflow import Role
 from hotline.timeutil import utcnow
 

@@ -3,7 +3,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -24,3 +24,28 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 # Limits are declared on the routes that need them (login); none applies by default.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def attach_engine_listeners(engine):
+    """SQLite settings on each new connection of the app's engine; nothing for PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # Let SQLAlchemy, not pysqlite, decide where transactions begin (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn):
+    # IMMEDIATE takes the write lock up front, so two requests on one ticket queue
+    # instead of failing on a stale snapshot; the loser then sees the new state (409).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,4 +1,4 @@
-"""Values each process keeps per app and recomputes at most every HOTLINE_ROUTING_REFRESH_SECONDS.
+"""Per-app state kept in `app.extensions`, and values recomputed at most every refresh interval.
 
 Intake reads the directory, the dispatch catalogue, the knowledge base and the list of active
 models on every call; these change rarely, so each worker looks again only after the interval.
@@ -9,24 +9,38 @@ import time
 from flask import current_app
 
 
-class Refreshed:
-    """One value per app, made by `load()` and kept for the refresh interval."""
+def app_state(key, factory):
+    """The current app's own object under `key` in app.extensions, made once by `factory()`."""
+    extensions = current_app.extensions
+    state = extensions.get(key)
+    if state is None:
+        state = extensions.setdefault(key, factory())  # a racing thread's object wins once
+    return state
 
-    def __init__(self, load):
+
+class _Slot:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.loaded_at, self.value = None, None
+
+
+class Refreshed:
+    """One value per app, made by `load()` and kept for HOTLINE_ROUTING_REFRESH_SECONDS."""
+
+    def __init__(self, name, load):
+        self._key = f"hotline.refreshed.{name}"
         self._load = load
-        self._lock = threading.Lock()
-        self._values = {}  # id(app) → (when loaded, value)
 
     def get(self):
-        app = current_app._get_current_object()
-        with self._lock:
-            loaded_at, value = self._values.get(id(app), (None, None))
-        if loaded_at is None or time.monotonic() - loaded_at >= app.config["HOTLINE_ROUTING_REFRESH_SECONDS"]:
+        slot = app_state(self._key, _Slot)
+        interval = current_app.config["HOTLINE_ROUTING_REFRESH_SECONDS"]
+        with slot.lock:
+            loaded_at, value = slot.loaded_at, slot.value
+        if loaded_at is None or time.monotonic() - loaded_at >= interval:
             value = self._load()
-            with self._lock:
-                self._values[id(app)] = (time.monotonic(), value)
+            with slot.lock:
+                slot.loaded_at, slot.value = time.monotonic(), value
         return value
 
     def clear(self):
-        with self._lock:
-            self._values.clear()
+        current_app.extensions.pop(self._key, None)

@@ -6,14 +6,13 @@ import pytest
 from sqlalchemy import create_engine, delete, select, text
 
 from config import TestingConfig, database_url
-from hotline import create_app
+from hotline.app import create_app
 from hotline.auth.models import User
 from hotline.directory import calendar
 from hotline.directory.models import CalendarDay, CalendarYear, Category, Department, TimeLimitPolicy
 from hotline.extensions import db, limiter
 from hotline.knowledge.models import KnowledgeArticle
 from hotline.routing.models import CatalogueEntry
-from hotline.routing import similar
 from tests.factories import Factory
 
 PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") and database_url(os.environ["HOTLINE_TEST_DATABASE_URL"])
@@ -22,8 +21,8 @@ DEMO_PASSWORD = "hotline-demo"
 MODEL_DIR = tempfile.mkdtemp(prefix="hotline-models-")
 # Rows the tests may add; everything else (calendar, policies, demo city) is seeded once.
 MUTABLE = ("job_runs", "job_locks", "daily_briefings", "notifications", "report_days",
-           "classifier_models", "accountability_records", "ticket_events", "revisits", "extension_requests", "assignment_assists",
-           "assignments", "tickets", "ticket_sequences")
+           "classifier_models", "accountability_records", "ticket_events", "revisits", "extension_requests",
+           "assignment_assists", "assignments", "tickets", "ticket_sequences")
 
 
 def _postgres_schema(url, schema, drop_only=False):
@@ -53,6 +52,16 @@ def app(request, tmp_path_factory):
             "connect_args": {"options": f"-csearch_path={schema}"}})
     else:
         app = make_app(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+    seed_app(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    if request.param == "postgresql":
+        _postgres_schema(PG_URL, schema, drop_only=True)
+
+
+def seed_app(app):
+    """Set up the database and the demo city, and note what clean_app() keeps."""
     runner = app.test_cli_runner()
     for command in (["setup"], ["seed-demo"]):
         result = runner.invoke(args=command)
@@ -62,20 +71,10 @@ def app(request, tmp_path_factory):
             model: db.session.scalar(select(db.func.max(model.id)))
             for model in (CatalogueEntry, User, Department, Category, TimeLimitPolicy, KnowledgeArticle)
         }
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    if request.param == "postgresql":
-        _postgres_schema(PG_URL, schema, drop_only=True)
 
 
-@pytest.fixture(autouse=True)
-def _clean(request):
-    """Remove what a test wrote, leaving the seeded city in place."""
-    yield
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
+def clean_app(app):
+    """Remove what a test wrote to `app`, leaving the seeded city in place."""
     with app.app_context():
         db.session.rollback()
         for table in MUTABLE:
@@ -88,9 +87,17 @@ def _clean(request):
         db.session.execute(delete(CalendarYear).where(CalendarYear.source == "admin"))
         db.session.commit()
     # Deleted rows' ids come back on SQLite: indexes built over them must go too.
-    similar._indexes.clear()
+    app.extensions.pop("hotline.similar", None)
     with app.app_context():
         limiter.reset()  # failed logins of one test must not lock out the next
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    """Remove what a test wrote, leaving the seeded city in place."""
+    yield
+    if "app" in request.fixturenames:
+        clean_app(request.getfixturevalue("app"))
 
 
 @pytest.fixture

@@ -1,17 +1,19 @@
 """Accountability endpoints (逾期追责): list, explain, accept, confirm."""
 from datetime import datetime
 
-from flask import g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from hotline.accountability import service
-from hotline.accountability.models import STATUSES
-from hotline.api import bp, json_body, login_required
+from hotline.api import json_body
 from hotline.api.models import Out
 from hotline.api.openapi import document
-from hotline.codes import DEADLINE_KINDS
+from hotline.auth.access import token_required
 from hotline.extensions import db
+from hotline.labels import DEADLINE_KINDS, RECORD_STATUSES
 from hotline.tickets import schemas
 from hotline.timeutil import utcnow
+
+bp = Blueprint("accountability_api", __name__)
 
 
 class RecordOut(Out):
@@ -56,7 +58,7 @@ def record_dict(record):
         "late_minutes": record.late_minutes,
         "severity": record.severity,
         "status": record.status,
-        "status_label": STATUSES[record.status],
+        "status_label": RECORD_STATUSES[record.status],
         "explanation": record.explanation,
         "explained_at": _iso(record.explained_at),
         "decision_note": record.decision_note,
@@ -65,7 +67,7 @@ def record_dict(record):
 
 
 @bp.get("/accountability")
-@login_required
+@token_required
 @document("逾期追责记录（承办单位只见本单位）", query=service.RecordQuery, response=RecordPage)
 def list_accountability():
     query = schemas.parse(service.RecordQuery, request.args.to_dict())
@@ -76,7 +78,7 @@ def list_accountability():
 
 
 @bp.post("/accountability/<int:record_id>/explain")
-@login_required
+@token_required
 @document("提交情况说明（承办单位，仅本单位）", body=service.Explain, response=RecordOut,
           path_params={"record_id": "追责记录 ID"})
 def explain_accountability(record_id):
@@ -92,7 +94,7 @@ def _decision_view(decision, summary):
         return jsonify(record_dict(record))
 
     view.__name__ = f"{decision}_accountability"
-    return login_required(document(summary, body=service.Decision, response=RecordOut,
+    return token_required(document(summary, body=service.Decision, response=RecordOut,
                                    path_params={"record_id": "追责记录 ID"})(view))
 
 

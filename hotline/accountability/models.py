@@ -9,8 +9,6 @@ from hotline.extensions import db
 from hotline.tickets.models import Assignment, Ticket
 from hotline.timeutil import UTCDateTime, utcnow
 
-STATUSES = {"open": "待说明", "explained": "已说明", "accepted": "说明已采纳", "confirmed": "确认责任"}
-
 
 class AccountabilityRecord(db.Model):
     """Unique per assignment and deadline kind: a redo's new deadline may be missed anew."""

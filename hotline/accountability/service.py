@@ -6,11 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from hotline.accountability.models import STATUSES, AccountabilityRecord
-from hotline.codes import DEADLINE_KINDS
+from hotline.accountability.models import AccountabilityRecord
 from hotline.directory.calendar import work_calendar
 from hotline.errors import Forbidden, InvalidTransition, NotFound
 from hotline.extensions import db
+from hotline.labels import DEADLINE_KINDS, RECORD_STATUSES
 from hotline.tickets import schemas
 from hotline.tickets.workflow import Role
 
@@ -20,7 +20,7 @@ class RecordQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     department_id: schemas.Id | None = None
-    status: Literal[tuple(STATUSES)] | None = None
+    status: Literal[tuple(RECORD_STATUSES)] | None = None
     kind: Literal[tuple(DEADLINE_KINDS)] | None = None
     period_from: date | None = Field(None, description="时限起始日（含）")
     period_to: date | None = Field(None, description="时限截止日（含）")
@@ -107,6 +107,6 @@ def decide(record_id, decision, user, data, now):
 def _require_status(record, allowed, action):
     if record.status not in allowed:
         raise InvalidTransition(
-            f"追责记录处于“{STATUSES[record.status]}”状态，不能执行该操作",
+            f"追责记录处于“{RECORD_STATUSES[record.status]}”状态，不能执行该操作",
             details={"status": record.status, "action": action},
         )

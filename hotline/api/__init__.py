@@ -1,17 +1,18 @@
-"""The JSON API under /api/v1: error format, token authentication and shared helpers."""
-from functools import wraps
-
-from flask import Blueprint, g, jsonify, request
+"""The JSON API under /api/v1: its prefix, error format and request-body helper."""
+from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from hotline.auth.tokens import user_from_token
-from hotline.errors import HotlineError, InvalidInput, Unauthorized
+from hotline.errors import HotlineError, InvalidInput
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
 
 
 def error_body(code, message, details=None):
     return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def is_api_request():
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
 
 
 def handle_hotline_error(exc):
@@ -19,8 +20,8 @@ def handle_hotline_error(exc):
 
 
 def handle_http_error(exc):
-    """JSON errors for API paths; the web UI keeps Flask's own pages."""
-    if not request.path.startswith(bp.url_prefix):
+    """JSON errors for API paths; other paths keep Flask's own pages."""
+    if not is_api_request():
         return exc
     code = {400: "invalid_json", 413: "too_large"}.get(exc.code, exc.name.lower().replace(" ", "_"))
     return jsonify(error_body(code, exc.description or exc.name)), exc.code
@@ -37,16 +38,3 @@ def json_body():
     if not isinstance(data, dict):
         raise InvalidInput("请求体必须是合法的 JSON 对象", code="invalid_json")
     return data
-
-
-def login_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("缺少访问令牌（Authorization: Bearer <token>）")
-        g.user = user_from_token(token.strip())
-        return view(*args, **kwargs)
-
-    return wrapped

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from hotline.codes import CHANNELS, LATENESS, TICKET_TYPES, URGENCIES
+from hotline.labels import CHANNELS, LATENESS, TICKET_TYPES, URGENCIES
 from hotline.tickets.schemas import MAX_ID
 from hotline.tickets.workflow import State
 

@@ -1,14 +1,15 @@
 """Token issue for API clients."""
-from flask import current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_limiter.util import get_remote_address
 
-from hotline.api import bp, json_body
+from hotline.api import json_body
 from hotline.api.models import TokenOut, TokenRequest
-from hotline.api.openapi import build_spec, document
+from hotline.api.openapi import document
 from hotline.auth.tokens import authenticate, issue_token
 from hotline.extensions import limiter
 from hotline.tickets.schemas import parse
 
+bp = Blueprint("auth_api", __name__)
 
 TOO_MANY_FAILURES = "登录失败次数过多，请稍后再试"
 
@@ -35,8 +36,3 @@ def token():
     credentials = parse(TokenRequest, json_body())
     user = authenticate(credentials.username, credentials.password)
     return jsonify(token=issue_token(user), user=user.to_dict())
-
-
-@bp.get("/openapi.json")
-def openapi():
-    return jsonify(build_spec())

@@ -1,16 +1,18 @@
 """Read endpoints for departments and the category taxonomy."""
-from flask import jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import select
 
-from hotline.api import bp, login_required
 from hotline.api.models import CategoryList, DepartmentList
 from hotline.api.openapi import document
+from hotline.auth.access import token_required
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
 
+bp = Blueprint("directory_api", __name__)
+
 
 @bp.get("/departments")
-@login_required
+@token_required
 @document("承办单位列表", response=DepartmentList)
 def list_departments():
     rows = db.session.scalars(select(Department).where(Department.active).order_by(Department.id))
@@ -18,7 +20,7 @@ def list_departments():
 
 
 @bp.get("/categories")
-@login_required
+@token_required
 @document("诉求分类（三级）", response=CategoryList)
 def list_categories():
     rows = db.session.scalars(

@@ -1,5 +1,6 @@
 """The working calendar: seeded from the chinesecalendar package, kept in the database."""
 import threading
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -8,11 +9,15 @@ from sqlalchemy import func, select
 
 from hotline.directory.models import CalendarDay, CalendarYear, TimeLimitPolicy
 from hotline.extensions import db
+from hotline.refresh import app_state
 from hotline.tickets.deadlines import Limit, Policy, WorkCalendar, parse_hours
-from hotline.timeutil import utcnow
 
-_cache_lock = threading.Lock()
-_cache = {}
+
+@dataclass
+class _Cached:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stamp: tuple | None = None
+    calendar: WorkCalendar | None = None
 
 
 def package_years():
@@ -55,15 +60,14 @@ def _stamp():
 
 def work_calendar():
     """The calendar as a pure WorkCalendar, rebuilt only when an admin changed it."""
-    app = current_app._get_current_object()
-    key = (id(app), tuple(_stamp()))
-    with _cache_lock:
-        cached = _cache.get(id(app))
-        if cached and cached[0] == key:
-            return cached[1]
-    calendar = load_calendar(db.session, app.config)
-    with _cache_lock:
-        _cache[id(app)] = (key, calendar)
+    cached = app_state("hotline.calendar", _Cached)
+    stamp = tuple(_stamp())
+    with cached.lock:
+        if cached.stamp == stamp:
+            return cached.calendar
+    calendar = load_calendar(db.session, current_app.config)
+    with cached.lock:
+        cached.stamp, cached.calendar = stamp, calendar
     return calendar
 
 
@@ -76,15 +80,6 @@ def load_calendar(connection, config):
         hours=parse_hours(config["HOTLINE_WORKING_HOURS"]),
         tz=ZoneInfo(config["HOTLINE_TIMEZONE"]),
     )
-
-
-def touch_year(year, source="admin"):
-    row = db.session.get(CalendarYear, year)
-    if row is None:
-        db.session.add(CalendarYear(year=year, source=source))
-    else:
-        row.updated_at = utcnow()
-        row.source = source
 
 
 DEFAULT_POLICIES = [

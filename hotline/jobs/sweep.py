@@ -1,6 +1,6 @@
 """The deadline sweep (SPEC §4–5): warn, mark overdue, hold to account, urge, escalate.
 
-Idempotent: a clock's level and next crossing (hotline/jobs/clocks.py) say what has been
+Idempotent: a clock's level and next crossing (hotline/tickets/deadlines.py) say what has been
 done, so a second sweep at the same moment finds nothing, and a sweep after downtime
 catches up in one pass. One accountability record per assignment and deadline kind; one
 notification per ticket, level and deadline; one automatic urge when a record is made.
@@ -10,13 +10,19 @@ from collections import Counter, defaultdict
 from sqlalchemy import and_, bindparam, func, insert, or_, select, union, update
 
 from hotline.accountability.models import AccountabilityRecord
-from hotline.codes import DEADLINE_KINDS, LATENESS
 from hotline.directory.calendar import policy_for, work_calendar
 from hotline.extensions import db
-from hotline.jobs.clocks import CLOCK_KINDS, STOPPED_BY, clock_of, next_crossing, stopped_at
+from hotline.labels import DEADLINE_KINDS, LATENESS
 from hotline.notifications.models import Notification
 from hotline.notifications.service import notice, send
-from hotline.tickets.deadlines import LEVELS
+from hotline.tickets.deadlines import (
+    CLOCK_KINDS,
+    LEVELS,
+    STOPPED_BY,
+    clock_of,
+    next_crossing,
+    stopped_at,
+)
 from hotline.tickets.models import Assignment, Ticket, TicketEvent
 
 WARNING, OVERDUE = LEVELS.index("warning"), LEVELS.index("overdue")

@@ -1,17 +1,22 @@
 """Text search over active articles, rebuilt in each process when an article changes."""
 import threading
+from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from classifier.pipeline import compose_text
 from classifier.similar import SimilarityIndex
 from hotline.extensions import db
 from hotline.knowledge.models import KnowledgeArticle
-from hotline.refresh import Refreshed
+from hotline.refresh import Refreshed, app_state
 
-_lock = threading.Lock()
-_built = {}  # id(app) → {stamp, index, titles}
+
+@dataclass
+class _Built:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stamp: tuple | None = None
+    index: SimilarityIndex | None = None
+    titles: dict = field(default_factory=dict)
 
 
 def _stamp():
@@ -24,10 +29,9 @@ def _stamp():
 def _index_for_current_articles():
     """The search index of the active articles, rebuilt only when they changed."""
     stamp = _stamp()
-    app_id = id(current_app._get_current_object())
-    with _lock:
-        state = _built.get(app_id)
-        if state is None or state["stamp"] != stamp:
+    built = app_state("hotline.knowledge", _Built)
+    with built.lock:
+        if built.stamp != stamp:
             articles = db.session.execute(
                 select(KnowledgeArticle.id, KnowledgeArticle.title, KnowledgeArticle.body)
                 .where(KnowledgeArticle.active)
@@ -38,12 +42,12 @@ def _index_for_current_articles():
             index = SimilarityIndex(idf_texts=texts)
             ids, zeros = [a.id for a in articles], [0.0] * len(articles)
             index.add(ids + ids, [a.title for a in articles] + texts, zeros + zeros)
-            state = _built[app_id] = {"stamp": stamp, "index": index, "titles": {a.id: a.title for a in articles}}
-        return state["index"], state["titles"]
+            built.stamp, built.index, built.titles = stamp, index, {a.id: a.title for a in articles}
+        return built.index, built.titles
 
 
 # Intake searches on every call; whether an article changed is looked up at most every refresh interval.
-_current = Refreshed(_index_for_current_articles)
+_current = Refreshed("knowledge", _index_for_current_articles)
 
 
 def search(text, k=3, min_score=0.06):

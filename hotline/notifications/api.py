@@ -2,17 +2,19 @@
 from datetime import datetime
 from typing import Annotated
 
-from flask import g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotline.api import bp, login_required
 from hotline.api.models import Out
 from hotline.api.openapi import document
+from hotline.auth.access import token_required
 from hotline.extensions import db
+from hotline.labels import NOTIFICATION_KINDS
 from hotline.notifications import service
-from hotline.notifications.models import KINDS
 from hotline.tickets import schemas
 from hotline.timeutil import utcnow
+
+bp = Blueprint("notifications_api", __name__)
 
 
 class NotificationQuery(BaseModel):
@@ -50,7 +52,7 @@ def notification_dict(notification):
     return {
         "id": notification.id,
         "kind": notification.kind,
-        "kind_label": KINDS[notification.kind],
+        "kind_label": NOTIFICATION_KINDS[notification.kind],
         "text": notification.text,
         "ticket_number": ticket.number if ticket else None,
         "deadline": notification.deadline,
@@ -61,7 +63,7 @@ def notification_dict(notification):
 
 
 @bp.get("/notifications")
-@login_required
+@token_required
 @document("我的站内通知（本人、本单位、本角色）", query=NotificationQuery, response=NotificationPage)
 def list_notifications():
     query = schemas.parse(NotificationQuery, request.args.to_dict())
@@ -72,7 +74,7 @@ def list_notifications():
 
 
 @bp.post("/notifications/<int:notification_id>/read")
-@login_required
+@token_required
 @document("标记通知为已读", response=NotificationOut, path_params={"notification_id": "通知 ID"})
 def read_notification(notification_id):
     notification = service.mark_read(notification_id, g.user, utcnow())

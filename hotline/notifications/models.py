@@ -8,13 +8,6 @@ from hotline.extensions import db
 from hotline.tickets.models import Ticket
 from hotline.timeutil import UTCDateTime, utcnow
 
-KINDS = {
-    "warning": "时限预警",
-    "overdue": "超期",
-    "severely_overdue": "严重超期",
-    "revisit_overdue": "回访超期",
-}
-
 
 class Notification(db.Model):
     __tablename__ = "notifications"

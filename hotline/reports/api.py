@@ -1,24 +1,23 @@
 """Report endpoints under /api/v1/reports; department users see their own department only."""
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from flask import Response, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from hotline.api import bp, login_required
 from hotline.api.models import Out
 from hotline.api.openapi import document
-from hotline.codes import CHANNELS
-from hotline.directory.calendar import work_calendar
-from hotline.directory.models import Category, Department
-from hotline.errors import Forbidden, InvalidInput
-from hotline.extensions import db
-from hotline.reports import definitions, export, hotspots, queries
+from hotline.auth.access import token_required
+from hotline.jobs import briefing
+from hotline.labels import CHANNELS
+from hotline.reports import definitions, export, queries
+from hotline.reports import scope as scopes
 from hotline.tickets.schemas import parse
 from hotline.timeutil import utcnow
 
+bp = Blueprint("reports_api", __name__)
+
 MAX_DAYS = 3 * 366
-OVERDUE_LIST_LIMIT = 5000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -107,42 +106,14 @@ class DefinitionsOut(Out):
     items: dict
 
 
-def _department_filter(requested):
-    """Department users are held to their own department; others may pick any."""
-    user = g.user
-    if user.is_centre_staff:
-        if requested is not None and db.session.get(Department, requested) is None:
-            raise InvalidInput(f"承办单位 {requested} 不存在", code="unknown_department")
-        return requested
-    if requested is not None and requested != user.department_id:
-        raise Forbidden("承办单位用户只能查看本单位的统计")
-    return user.department_id
-
-
 def _scope(model=ReportQuery):
     query = parse(model, request.args.to_dict())
-    calendar = work_calendar()
-    today = utcnow().astimezone(calendar.tz).date()
-    date_to = query.date_to or today
-    date_from = query.date_from or date_to.replace(day=1)
-    if date_from > date_to:
-        raise InvalidInput("from 不能晚于 to", details={"from": str(date_from), "to": str(date_to)})
-    categories = None
-    if query.category_id is not None:
-        if db.session.get(Category, query.category_id) is None:
-            raise InvalidInput(f"分类 {query.category_id} 不存在", code="unknown_category")
-        categories = queries.category_ids(query.category_id)
-    start, end = queries.period(date_from, date_to, calendar.tz)
-    scope = queries.Scope(start, end, utcnow(), _department_filter(query.department_id), categories,
-                          query.area, query.channel)
-    meta = {"period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
-            "filters": {"department_id": scope.department_id, "category_id": query.category_id,
-                        "area": query.area, "channel": query.channel}}
+    scope, calendar, meta = scopes.report_scope(query, g.user, utcnow())
     return scope, calendar, query, meta
 
 
 @bp.get("/reports/summary")
-@login_required
+@token_required
 @document("统计汇总（受理、派单、按时签收/办结、超期、追责、回访、满意、解决、重办、退单）",
           query=ReportQuery, response=SummaryOut)
 def report_summary():
@@ -151,23 +122,15 @@ def report_summary():
 
 
 @bp.get("/reports/departments")
-@login_required
+@token_required
 @document("承办单位考评排名（承办单位用户只看到本单位一行及名次）", query=ReportQuery, response=LeagueOut)
 def report_departments():
     scope, calendar, _, meta = _scope()
-    return jsonify(**meta, **league_for(scope, calendar))
-
-
-def league_for(scope, calendar):
-    """The league table ranked over all departments; a department filter keeps its row only."""
-    everyone = queries.league(scope, calendar)
-    rows = [r for r in everyone if scope.department_id in (None, r["department_id"])]
-    return {"items": rows, "ranked": sum(1 for r in everyone if r["rank"]),
-            "average": queries.summary(scope.without_department(), calendar)}
+    return jsonify(**meta, **scopes.league_for(scope, calendar))
 
 
 @bp.get("/reports/trend")
-@login_required
+@token_required
 @document("趋势（按日/周/月）", query=TrendQuery, response=GroupsOut)
 def report_trend():
     scope, calendar, query, meta = _scope(TrendQuery)
@@ -176,7 +139,7 @@ def report_trend():
 
 
 @bp.get("/reports/categories")
-@login_required
+@token_required
 @document("按诉求分类统计", query=CategoryQuery, response=GroupsOut)
 def report_categories():
     scope, calendar, query, meta = _scope(CategoryQuery)
@@ -184,7 +147,7 @@ def report_categories():
 
 
 @bp.get("/reports/areas")
-@login_required
+@token_required
 @document("按区域统计", query=ReportQuery, response=GroupsOut)
 def report_areas():
     scope, calendar, _, meta = _scope()
@@ -192,43 +155,58 @@ def report_areas():
 
 
 @bp.get("/reports/hotspots")
-@login_required
+@token_required
 @document("热点诉求（相似工单按主题和区域聚类，含数量、环比和热度）", query=HotspotQuery, response=GroupsOut)
 def report_hotspots():
     query = parse(HotspotQuery, request.args.to_dict())
-    now = utcnow()
-    department_id = _department_filter(query.department_id)
-    tz = work_calendar().tz
-    start = (now - timedelta(days=query.days)).astimezone(tz).date()
-    return jsonify(period={"from": start.isoformat(), "to": now.astimezone(tz).date().isoformat()},
-                   filters={"department_id": department_id, "days": query.days},
-                   items=hotspots.hotspots(now, query.days, department_id, query.limit))
+    return jsonify(scopes.recent_hotspots(g.user, utcnow(), query.days, query.department_id,
+                                          query.limit))
 
 
 @bp.get("/reports/definitions")
-@login_required
+@token_required
 @document("各项统计指标的名称和口径", response=DefinitionsOut)
 def report_definitions():
     return jsonify(items=definitions.as_dict())
 
 
 @bp.get("/reports/export.xlsx")
-@login_required
+@token_required
 @document("导出 Excel（汇总、考评排名、超期清单、热点、指标定义）", query=ReportQuery, content_type=XLSX)
 def report_export():
     scope, calendar, _, meta = _scope()
     period = meta["period"]
-    title = f"统计期：{period['from']} 至 {period['to']}"
-    content = export.workbook(
-        title, queries.summary(scope, calendar), league_for(scope, calendar)["items"],
-        queries.overdue_list(scope, OVERDUE_LIST_LIMIT), _period_hotspots(scope), calendar.tz)
+    content = export.workbook(f"统计期：{period['from']} 至 {period['to']}",
+                              *scopes.export_sheets(scope, calendar), calendar.tz)
     filename = f"hotline-report-{period['from']}-{period['to']}.xlsx"
     return Response(content, mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _period_hotspots(scope):
-    """Hotspots of the period's last (at most 90) days up to now."""
-    end = min(scope.end, scope.now)
-    days = max(1, min(90, (end - scope.start).days))
-    return hotspots.hotspots(end, days, scope.department_id)
+class NamedCount(Out):
+    id: int
+    name: str
+    count: int
+
+
+class DailyBriefingOut(Out):
+    day: str
+    created_at: datetime
+    received: int
+    by_channel: dict[str, int]
+    by_type: dict[str, int]
+    by_department: list[NamedCount]
+    top_categories: list[NamedCount]
+    new_overdue: int
+    new_overdue_by_deadline: dict[str, int]
+    new_severely_overdue: int
+    revisits: dict[str, int]
+    satisfaction_rate: float | None
+
+
+@bp.get("/reports/daily/<day>")
+@token_required
+@document("日报：前一日受理量、超期与满意度（每日 08:00 生成）", response=DailyBriefingOut,
+          path_params={"day": "日期 YYYY-MM-DD"})
+def daily_briefing_report(day):
+    return jsonify(briefing.stored(day, g.user))

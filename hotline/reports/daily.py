@@ -8,8 +8,9 @@ spells are counted here: whether an open spell is late depends on the clock, and
 late one has an accountability record on the deadline sweep, so late spells stay with the
 live queries (queries.py), which read them from small partial indexes (indexes.py).
 
-`tickets.service` swaps what a ticket counted for before each change for what it counts for
-after, in the same transaction; `rebuild` recounts everything the same way. Handling time
+`subscribe()` (called by create_app) listens to the workflow service's signals and swaps what
+a ticket counted for before each change for what it counts for after, in the same
+transaction; `rebuild` recounts everything the same way. Handling time
 is worked out with the calendar as it stands at the change.
 """
 from collections import Counter, defaultdict
@@ -24,6 +25,7 @@ from hotline.directory.calendar import load_calendar, work_calendar
 from hotline.extensions import db
 from hotline.reports.definitions import SATISFIED
 from hotline.tickets.models import Assignment, Revisit, Ticket
+from hotline.tickets.signals import ticket_changed, ticket_changing
 from hotline.tickets.workflow import State
 
 # The department key of tickets never dispatched: a primary-key column cannot be NULL.
@@ -111,6 +113,20 @@ def snapshot(ticket):
     spells = ticket.assignments
     revisits = ticket.revisits if any(s.end_reason == "revisited" for s in spells) else ()
     return contributions(ticket, spells, revisits, work_calendar())
+
+
+def subscribe():
+    """Keep the table true as the workflow service changes tickets (idempotent)."""
+    ticket_changing.connect(_before_change)
+    ticket_changed.connect(_after_change)
+
+
+def _before_change(change):
+    change.memo[__name__] = snapshot(change.ticket)
+
+
+def _after_change(change):
+    record(change.memo.get(__name__, {}), snapshot(change.ticket))
 
 
 def record(before, after):

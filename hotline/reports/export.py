@@ -5,8 +5,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from hotline.accountability.models import STATUSES
-from hotline.codes import LATENESS
+from hotline.labels import ASSIGNMENT_KINDS, LATENESS, RECORD_STATUSES
 from hotline.reports.definitions import METRICS, SUMMARY_FIELDS
 
 PERCENT = "0.00%"
@@ -15,7 +14,6 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 LEAGUE_FIELDS = ("rank", "name", "score", *SUMMARY_FIELDS)
 SEVERITY_LABELS = {"overdue": LATENESS["overdue"], "severely_overdue": LATENESS["severely_overdue"]}
-ASSIGNMENT_KINDS = {"dispatch": "派单", "redo": "重办"}
 
 
 def _sheet(book, title, headers, rows, formats=None, widths=None):
@@ -64,7 +62,7 @@ def workbook(title, summary, league, overdue, hotspots, tz):
            [[r["number"], r["name"], ASSIGNMENT_KINDS.get(r["kind"], r["kind"]), r["area"],
              r["content"][:300], _local(r["started_at"], tz), _local(r["complete_due_at"], tz),
              _local(r["replied_at"], tz), SEVERITY_LABELS.get(r["severity"], LATENESS["overdue"]),
-             STATUSES.get(r["status"], "未生成追责记录")] for r in overdue],
+             RECORD_STATUSES.get(r["status"], "未生成追责记录")] for r in overdue],
            formats={5: WHEN, 6: WHEN, 7: WHEN}, widths=[18, 24, 10, 10, 60, 18, 18, 18, 10, 16])
     _sheet(book, "热点", ["排名", "区域", "主题词", "工单数", "上期数量", "增减", "热度", "示例诉求"],
            [[h["rank"], h["area"], h["topic"], h["count"], h["previous_count"], h["trend"], h["heat"],

@@ -10,13 +10,11 @@ from classifier.errors import ClassifierError
 from classifier.model import TrainedModel
 from hotline.errors import InvalidInput, NotFound
 from hotline.extensions import db
-from hotline.refresh import Refreshed
+from hotline.refresh import Refreshed, app_state
 from hotline.routing.models import ClassifierModel
 from hotline.timeutil import utcnow
 
 KINDS = ("category", "department")
-_loaded = {}
-_lock = threading.Lock()
 
 
 def model_root():
@@ -100,15 +98,28 @@ def _active_model_rows():
 
 
 # Which versions are active is looked up at most every refresh interval.
-_active_rows = Refreshed(_active_model_rows)
+_active_rows = Refreshed("active_models", _active_model_rows)
+
+
+class _Loaded:
+    """This app's loaded models: kind → (version, TrainedModel)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.models = {}
+
+
+def loaded_models():
+    return app_state("hotline.models", _Loaded)
 
 
 def _loaded_model(kind, version, path):
-    with _lock:
-        cached = _loaded.get(kind)
+    loaded = loaded_models()
+    with loaded.lock:
+        cached = loaded.models.get(kind)
         if cached is None or cached[0] != version:
             cached = (version, TrainedModel.load(path))
-            _loaded[kind] = cached
+            loaded.models[kind] = cached
     return cached[1]
 
 

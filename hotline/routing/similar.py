@@ -1,4 +1,14 @@
-"""Similar open tickets and earlier calls from the same phone, for merging (并单)."""
+"""Similar open tickets and earlier calls from the same phone, for merging (并单).
+
+Each process keeps an index of the recent open tickets (`TicketIndex`, one per app in
+app.extensions). Requests only read it and top it up with the rows created since they last
+looked, inside their own transaction: they never commit and never start a thread. Building
+the index over a large table and pruning closed tickets from it are the maintainer's work, a
+thread that each web worker starts when it boots (`start_maintainer`, from gunicorn's
+post_worker_init hook), with its own app context and session. Without a maintainer (the CLI,
+tests, `flask run`) a small table is indexed inside the first request that needs it.
+"""
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -9,88 +19,90 @@ from sqlalchemy import select
 from classifier.pipeline import compose_text
 from classifier.similar import SimilarityIndex
 from hotline.extensions import db
+from hotline.refresh import app_state
 from hotline.routing.training import seed_corpus
 from hotline.tickets.models import Ticket
 from hotline.tickets.workflow import OPEN_STATES
+from hotline.timeutil import utcnow
 
-_indexes = {}
-_lock = threading.Lock()
-# Up to this many open tickets the first build is quick enough to do during the request.
+log = logging.getLogger(__name__)
+# Up to this many open tickets a request without a maintainer indexes them itself.
 INLINE_BUILD_LIMIT = 5000
+# How often the maintainer looks whether the index needs building or pruning.
+MAINTAIN_POLL_SECONDS = 5
 
 
 class TicketIndex:
     """One process's index of recent open tickets, topped up from the table as it grows.
 
-    Closed and expired tickets stay in the index until the next pruning (every
-    HOTLINE_SIMILAR_PRUNE_SECONDS, in the background); find_similar() confirms the state of
-    every hit in the database. A large first build runs in a background thread so that no
-    operator waits for it; meanwhile only same-phone matches are offered.
+    Closed and expired tickets stay in the index until the maintainer prunes them (every
+    HOTLINE_SIMILAR_PRUNE_SECONDS); find_similar() confirms the state of every hit in the
+    database, so they are never offered meanwhile.
     """
 
-    def __init__(self, app, idf_texts):
-        self.app = app
-        self.idf_texts = idf_texts
+    def __init__(self, app):
         self.window = timedelta(days=app.config["HOTLINE_SIMILAR_DAYS"])
         self.prune_seconds = app.config["HOTLINE_SIMILAR_PRUNE_SECONDS"]
-        self.index, self.last_id, self.pruned_at, self.building, self.pruning = None, 0, 0.0, False, False
+        self.index, self.last_id, self.pruned_at = None, 0, 0.0
+        self.maintained, self.stale = False, False
         self.lock = threading.Lock()
+        self._idf_texts = None
+
+    @property
+    def idf_texts(self):
+        if self._idf_texts is None:
+            self._idf_texts = seed_corpus()[0]
+        return self._idf_texts
 
     def current(self, now):
-        """The index with every ticket created since the last look, or None while building."""
+        """In a request: the index with every ticket created since the last look, or None
+        while it waits for the maintainer."""
         newest = db.session.scalar(select(db.func.max(Ticket.id))) or 0
         with self.lock:
             # A table that shrank (restored from a backup) invalidates what we indexed.
-            start_build = (self.index is None or newest < self.last_id) and not self.building
-            self.building = self.building or start_build
-            start_prune = (not start_build and not self.building and not self.pruning
-                           and time.monotonic() - self.pruned_at > self.prune_seconds)
-            self.pruning = self.pruning or start_prune
-        if start_build:
-            if self._open_count(now) <= INLINE_BUILD_LIMIT:
-                self._build(now)
-            else:
-                threading.Thread(target=self._in_context, args=(self._build, now), daemon=True).start()
-        elif start_prune:
-            threading.Thread(target=self._in_context, args=(self._prune, now), daemon=True).start()
+            self.stale = self.stale or newest < self.last_id
+            needs_build = self.index is None or self.stale
+        if needs_build and not self.maintained and self._open_count(now) <= INLINE_BUILD_LIMIT:
+            self.build(now)
         with self.lock:
-            if self.index is not None and newest > self.last_id:
+            if self.index is not None and not self.stale and newest > self.last_id:
                 self.last_id = self._add_rows(self.index, self.last_id, now)
-            return self.index
+            return None if self.stale else self.index
+
+    def build(self, now):
+        """Index every recent open ticket, replacing what was there."""
+        index = SimilarityIndex(self.idf_texts)
+        newest = db.session.scalar(select(db.func.max(Ticket.id))) or 0
+        rows = db.session.execute(
+            select(Ticket.id, Ticket.subject, Ticket.content, Ticket.created_at)
+            .where(Ticket.id <= newest, *self._recent_open(now)).order_by(Ticket.id)
+        ).all()
+        if self.maintained:
+            # The maintainer's own read ends here, so that SQLite's lock is free while it vectorises.
+            db.session.commit()
+        self._index_rows(index, rows)
+        with self.lock:
+            self.index, self.last_id, self.pruned_at, self.stale = index, newest, time.monotonic(), False
+
+    def prune(self, now):
+        """Drop closed and expired tickets: a list of ids from the table, no re-vectorising."""
+        wanted = db.session.scalars(select(Ticket.id).where(*self._recent_open(now))).all()
+        db.session.commit()
+        self.index.retain(wanted)
+        self.pruned_at = time.monotonic()
+
+    def maintain_once(self, now):
+        """The maintainer's round: build when missing or stale, else prune when due."""
+        if self.index is None or self.stale:
+            self.build(now)
+        elif time.monotonic() - self.pruned_at > self.prune_seconds:
+            self.prune(now)
 
     def _open_count(self, now):
         return db.session.scalar(select(db.func.count(Ticket.id)).where(*self._recent_open(now)))
 
     def _recent_open(self, now):
         return Ticket.created_at >= now - self.window, Ticket.state.in_(OPEN_STATES)
-
-    def _in_context(self, work, now):
-        with self.app.app_context():
-            work(now)
-
-    def _prune(self, now):
-        """Drop closed and expired tickets: a list of ids from the table, no re-vectorising."""
-        try:
-            index = self.index
-            wanted = db.session.scalars(select(Ticket.id).where(*self._recent_open(now))).all()
-            db.session.commit()
-            index.retain(wanted)
-        finally:
-            with self.lock:
-                self.pruning, self.pruned_at = False, time.monotonic()
-
-    def _build(self, now):
-        index = SimilarityIndex(self.idf_texts)
-        try:
-            rows = self._fetch(0, now)
-            # Vectorising takes a while: end the read first, so that SQLite's lock is free.
-            db.session.commit()
-            last_id = self._index_rows(index, rows, 0)
-        finally:
-            with self.lock:
-                self.building = False
-        with self.lock:
-            self.index, self.last_id, self.pruned_at = index, last_id, time.monotonic()
 
     def _add_rows(self, index, after_id, now):
         # Only the primary key narrows the newest rows well: filtered by time and state as well,
@@ -100,32 +112,41 @@ class TicketIndex:
             .where(Ticket.id > after_id).order_by(Ticket.id)
         ).all()
         since = now - self.window
-        wanted = [r for r in rows if r.created_at >= since and r.state in OPEN_STATES]
-        self._index_rows(index, wanted, after_id)
+        self._index_rows(index, [r for r in rows if r.created_at >= since and r.state in OPEN_STATES])
         return rows[-1].id if rows else after_id
 
-    def _fetch(self, after_id, now):
-        return db.session.execute(
-            select(Ticket.id, Ticket.subject, Ticket.content, Ticket.created_at)
-            .where(Ticket.id > after_id, *self._recent_open(now))
-            .order_by(Ticket.id)
-        ).all()
-
     @staticmethod
-    def _index_rows(index, rows, after_id):
+    def _index_rows(index, rows):
         if rows:
             index.add([r.id for r in rows], [compose_text(r.subject, r.content) for r in rows],
                       [r.created_at.timestamp() for r in rows])
-            after_id = rows[-1].id
-        return after_id
 
 
 def ticket_index():
     app = current_app._get_current_object()
-    with _lock:
-        if id(app) not in _indexes:
-            _indexes[id(app)] = TicketIndex(app, seed_corpus()[0])
-        return _indexes[id(app)]
+    return app_state("hotline.similar", lambda: TicketIndex(app))
+
+
+def start_maintainer(app, poll_seconds=MAINTAIN_POLL_SECONDS):
+    """Start this process's maintainer thread (at worker boot, never in a request); returns
+    the event that stops it."""
+    with app.app_context():
+        index = ticket_index()
+    index.maintained = True
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            with app.app_context():
+                try:
+                    index.maintain_once(utcnow())
+                except Exception:  # a database hiccup must not end the thread: try again later
+                    db.session.rollback()
+                    log.exception("similarity index maintenance failed")
+            stop.wait(poll_seconds)
+
+    threading.Thread(target=loop, name="similar-index", daemon=True).start()
+    return stop
 
 
 def find_similar(text, phone, now, exclude_id=None, limit=5):

@@ -54,7 +54,7 @@ def _load():
     return RoutingSnapshot(categories, departments, {d["code"]: i for i, d in departments.items()}, parents, leads)
 
 
-_snapshots = Refreshed(_load)
+_snapshots = Refreshed("routing", _load)
 
 
 def routing_snapshot():

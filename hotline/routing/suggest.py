@@ -30,6 +30,12 @@ def suggest(subject, content, address, area, phone, now, exclude_id=None):
     return result
 
 
+def suggest_for_intake(params, now):
+    """The suggester create_ticket is given: parsed intake input → suggestion."""
+    return suggest(params.subject, params.content, params.address, params.area,
+                   params.caller_phone, now)
+
+
 def _route(text, ranked, area, department_model=None):
     """Category probabilities → departments via the catalogue, blended with the department model."""
     snapshot = routing_snapshot()

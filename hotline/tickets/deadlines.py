@@ -1,9 +1,24 @@
-"""Working-time arithmetic and deadline computation (SPEC §4); pure, no database."""
+"""Working-time arithmetic and the clock model (SPEC §4); pure, no database.
+
+A ticket with a department runs up to four clocks (CLOCK_KINDS), each stored on the ticket as
+`<kind>_warn_at`, `<kind>_due_at` and `<kind>_severe_at`, plus `<kind>_level` (the LEVELS index
+the deadline sweep has acted on) and `<kind>_next_at` (when the sweep must look again). The
+functions below read those attributes from any object that has them: an ORM ticket or a row.
+"""
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LEVELS = ("on_time", "warning", "overdue", "severely_overdue")
+CLOCK_KINDS = ("sign", "contact", "onsite", "complete")
+EDGES = ("warn", "due", "severe")  # EDGES[n]: where a clock at LEVELS[n] crosses the next level
+# What stops each clock; closing the ticket (closed_at) stops them all.
+STOPPED_BY = {
+    "sign": ("signed_at",),
+    "contact": ("contacted_at", "replied_at"),
+    "onsite": ("onsite_at", "replied_at"),
+    "complete": ("replied_at",),
+}
 WARNING_FRACTION = 0.8
 # So many days in a row without work is a data error, not a long holiday.
 _MAX_SCAN_DAYS = 366 * 3
@@ -163,3 +178,58 @@ def clocks_for(policy, calendar, start, severe_after_days, extension_days=0):
 
 def worst(levels):
     return max(levels, key=LEVELS.index, default="on_time")
+
+
+def clock_of(ticket, kind):
+    """The ticket's clock of one kind, or None when the policy sets no such limit."""
+    if getattr(ticket, f"{kind}_due_at") is None:
+        return None
+    return Clock(*(getattr(ticket, f"{kind}_{edge}_at") for edge in EDGES))
+
+
+def clocks_of(ticket):
+    return {kind: clock for kind in CLOCK_KINDS if (clock := clock_of(ticket, kind)) is not None}
+
+
+def stopped_at(ticket, kind, ignore=()):
+    """When the clock stopped (its step done, or the ticket closed); None while it runs."""
+    moments = [getattr(ticket, name) for name in STOPPED_BY[kind] if name not in ignore]
+    return min((m for m in moments + [ticket.closed_at] if m is not None), default=None)
+
+
+def next_crossing(clock, level):
+    """When a clock that reached LEVELS[level] crosses the next level; None after the last."""
+    return getattr(clock, f"{EDGES[level]}_at") if level < len(EDGES) else None
+
+
+def lateness(ticket, now):
+    """The worst level over the ticket's clocks, each judged when it stopped or else at `now`."""
+    return worst(clock.level(now, stopped_at(ticket, kind)) for kind, clock in clocks_of(ticket).items())
+
+
+def sweep_marks(ticket, clocks):
+    """The sweep bookkeeping for clocks about to replace the ticket's: {column: value}.
+
+    A replaced clock (dispatch, redo, extension, approved return) starts again from on_time,
+    to be looked at when it warns; a clock that stays as it was keeps its marks.
+    """
+    marks = {}
+    for kind in CLOCK_KINDS:
+        new = clocks.get(kind)
+        warn_at = new.warn_at if new else None
+        if warn_at != getattr(ticket, f"{kind}_warn_at"):
+            marks[f"{kind}_level"], marks[f"{kind}_next_at"] = 0, warn_at
+    return marks
+
+
+def resumed_marks(ticket):
+    """{column: value} that restart, from the level they had, the clocks a withdrawn reply
+    (退回重办) had stopped; call it once the reply is withdrawn."""
+    marks = {}
+    for kind, stoppers in STOPPED_BY.items():
+        clock = clock_of(ticket, kind)
+        if ("replied_at" in stoppers and clock is not None
+                and getattr(ticket, f"{kind}_next_at") is None and stopped_at(ticket, kind) is None):
+            marks[f"{kind}_next_at"] = next_crossing(clock, getattr(ticket, f"{kind}_level"))
+    return marks
+

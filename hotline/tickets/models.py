@@ -9,6 +9,7 @@ from hotline.directory.models import Category, Department
 from hotline.extensions import db
 from hotline.timeutil import UTCDateTime, utcnow
 
+
 class Ticket(db.Model):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -72,7 +73,7 @@ class Ticket(db.Model):
     complete_severe_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revisit_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Deadline-sweep bookkeeping (hotline/jobs/clocks.py): per clock, the lateness level the
+    # Deadline-sweep bookkeeping (hotline/tickets/deadlines.py): per clock, the lateness level the
     # sweep has acted on (index into LEVELS) and when it next crosses one (NULL: nothing left).
     sign_level: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     sign_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

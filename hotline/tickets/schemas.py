@@ -3,8 +3,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from hotline.codes import CHANNELS, OUTCOMES, SATISFACTIONS, TICKET_TYPES, URGENCIES
 from hotline.errors import InvalidInput
+from hotline.labels import CHANNELS, OUTCOMES, SATISFACTIONS, TICKET_TYPES, URGENCIES
 
 Channel = Literal[tuple(CHANNELS)]
 TicketType = Literal[tuple(TICKET_TYPES)]

@@ -1,5 +1,5 @@
 """Tickets as the API shows them, with personal data masked for department users (SPEC §1)."""
-from hotline.tickets.service import lateness
+from hotline.tickets.deadlines import CLOCK_KINDS, EDGES, lateness
 
 
 def mask_phone(phone):
@@ -68,8 +68,8 @@ def ticket_dict(ticket, viewer, now, with_events=False):
                  "onsite_at", "replied_at", "reply_approved_at", "closed_at", "return_due_at",
                  "revisit_due_at"):
         data[name] = _iso(getattr(ticket, name))
-    for kind in ("sign", "contact", "onsite", "complete"):
-        for edge in ("warn", "due", "severe"):
+    for kind in CLOCK_KINDS:
+        for edge in EDGES:
             data[f"{kind}_{edge}_at"] = _iso(getattr(ticket, f"{kind}_{edge}_at"))
     if ticket.suggestions is not None:
         data["suggestions"] = ticket.suggestions

@@ -1,6 +1,6 @@
 """The one door through which tickets are created and change state (SPEC §3–4)."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, or_, select
@@ -10,9 +10,17 @@ from hotline.directory.calendar import policy_for, work_calendar
 from hotline.directory.models import Category, Department
 from hotline.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from hotline.extensions import db
-from hotline.reports import daily
 from hotline.tickets import schemas, workflow
-from hotline.tickets.deadlines import Clock, Limit, clocks_for, make_clock, worst
+from hotline.tickets.deadlines import (
+    CLOCK_KINDS,
+    EDGES,
+    Limit,
+    clocks_for,
+    clocks_of,
+    make_clock,
+    resumed_marks,
+    sweep_marks,
+)
 from hotline.tickets.models import (
     Assignment,
     ExtensionRequest,
@@ -22,10 +30,10 @@ from hotline.tickets.models import (
     TicketSequence,
     assignment_assists,
 )
+from hotline.tickets.signals import TicketChange, ticket_changed, ticket_changing
 from hotline.tickets.workflow import Role, State
 from hotline.timeutil import utcnow
 
-CLOCK_KINDS = ("sign", "contact", "onsite", "complete")
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE for the transaction it aborted
 TICKET_FIELDS = tuple(schemas.TicketCreate.model_fields)
 
@@ -56,20 +64,6 @@ def get_ticket(number, user, for_update=False):
     return ticket
 
 
-def lateness(ticket, now):
-    """The worst level over the ticket's clocks, each judged when met or else at `now`."""
-    ended = ticket.closed_at if ticket.state in workflow.TERMINAL_STATES else None
-    met = {
-        "sign": ticket.signed_at,
-        "contact": ticket.contacted_at or ticket.replied_at,
-        "onsite": ticket.onsite_at or ticket.replied_at,
-        "complete": ticket.replied_at,
-    }
-    return worst(
-        clock.level(now, met[kind] or ended) for kind, clock in _current_clocks(ticket).items()
-    )
-
-
 def overdue_condition(now):
     """SQL: the ticket is with a department and one of its clocks ran out unmet."""
     def missed(due, met):
@@ -82,6 +76,35 @@ def overdue_condition(now):
         missed(Ticket.onsite_due_at, Ticket.onsite_at),
         missed(Ticket.complete_due_at, Ticket.replied_at),
     )
+
+
+def ticket_list(user, query, now):
+    """A select of the tickets `user` may see that match the parsed list query, newest first."""
+    stmt = select(Ticket).where(visible_to(user))
+    for name in ("state", "department_id", "urgency", "type", "channel"):
+        value = getattr(query, name)
+        if value is not None:
+            stmt = stmt.where(getattr(Ticket, name) == value)
+    if query.q:
+        stmt = stmt.where(or_(*(column.contains(query.q, autoescape=True) for column in (
+            Ticket.number, Ticket.subject, Ticket.content, Ticket.address))))
+    if query.created_from is not None:
+        stmt = stmt.where(Ticket.created_at >= _moment(query.created_from))
+    if query.created_to is not None:
+        stmt = stmt.where(Ticket.created_at < _moment(query.created_to, end=True))
+    if query.overdue is not None:
+        condition = overdue_condition(now)
+        stmt = stmt.where(condition if query.overdue else ~condition)
+    return stmt.order_by(Ticket.id.desc())
+
+
+def _moment(value, end=False):
+    """A date means the whole local day; a datetime without offset is local time."""
+    tz = work_calendar().tz
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    day = value + timedelta(days=1) if end else value
+    return datetime.combine(day, time(), tz)
 
 
 # --- creating ------------------------------------------------------------------------
@@ -103,8 +126,7 @@ def create_ticket(data, actor, now=None, suggest=None):
     db.session.add(ticket)
     db.session.flush()
     _record(ticket, "create", None, actor, now, None, {})
-    # The daily report counters (reports/daily.py) change with tickets, in the same transaction.
-    daily.record({}, daily.snapshot(ticket))
+    ticket_changed.send(TicketChange(ticket, "create", actor, now, None))
     return ticket
 
 
@@ -170,13 +192,14 @@ def perform(number, action, actor, data, now=None):
         )
     step = Step(ticket, actor, params, now or utcnow())
     from_state = ticket.state
-    counted = daily.snapshot(ticket)
+    change = TicketChange(ticket, action, actor, step.now, from_state)
+    ticket_changing.send(change)
     note, extra = HANDLERS[action](step)
-    # What the ticket counted for in the daily report table is swapped for what it counts for now.
-    daily.record(counted, daily.snapshot(ticket))
+    workflow.check_outcome(action, State(from_state), State(ticket.state))
     ticket.version += 1
     ticket.updated_at = step.now
     _record(ticket, action, from_state, actor, step.now, note, extra)
+    ticket_changed.send(change)
     return ticket
 
 
@@ -226,10 +249,17 @@ def _start_clocks(step, department, kind, assisting=()):
 
 
 def _set_clocks(ticket, clocks):
+    """Replace the ticket's clocks; replaced ones start again for the deadline sweep."""
+    _set(ticket, sweep_marks(ticket, clocks))
     for kind in CLOCK_KINDS:
         clock = clocks.get(kind)
-        for edge in ("warn", "due", "severe"):
+        for edge in EDGES:
             setattr(ticket, f"{kind}_{edge}_at", getattr(clock, f"{edge}_at") if clock else None)
+
+
+def _set(ticket, values):
+    for name, value in values.items():
+        setattr(ticket, name, value)
 
 
 def _end_assignment(ticket, now, reason):
@@ -334,17 +364,9 @@ def _approve_extension(step):
     clock = make_clock(step.calendar, assignment.started_at,
                        Limit(complete.amount + t.extension_days, complete.unit),
                        step.setting("HOTLINE_SEVERE_AFTER_DAYS"))
-    _set_clocks(t, {**_current_clocks(t), "complete": clock})
+    _set_clocks(t, {**clocks_of(t), "complete": clock})
     assignment.complete_due_at = clock.due_at
     return step.params.note, {"days": request.days, "complete_due_at": clock.due_at.isoformat()}
-
-
-def _current_clocks(ticket):
-    return {
-        kind: Clock(*(getattr(ticket, f"{kind}_{edge}_at") for edge in ("warn", "due", "severe")))
-        for kind in CLOCK_KINDS
-        if getattr(ticket, f"{kind}_due_at") is not None
-    }
 
 
 def _reject_extension(step):
@@ -385,8 +407,9 @@ def _approve_reply(step):
 
 def _reject_reply(step):
     t = step.ticket
-    # The reply does not count; the original due time stands.
+    # The reply does not count; the original due time stands, and the clocks it stopped run on.
     t.replied_at = t.current_assignment.replied_at = None
+    _set(t, resumed_marks(t))
     t.state = State.ACCEPTED
     return step.params.reason, {}
 

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hotline.errors import Forbidden, InvalidTransition, NotFound
+from hotline.labels import ACTIONS, STATES
 
 
 class State(StrEnum):
@@ -61,7 +62,8 @@ RULES = {
     "reply": _rule({S.ACCEPTED}, {S.REPLIED}, {R.DEPARTMENT}),
     "approve_reply": _rule({S.REPLIED}, {S.PENDING_REVISIT}, {R.DISPATCHER}),
     "reject_reply": _rule({S.REPLIED}, {S.ACCEPTED}, {R.DISPATCHER}),
-    "revisit": _rule({S.PENDING_REVISIT}, {S.CLOSED, S.DISPATCHED}, {R.REVISITOR}),
+    # An unreachable citizen before the last attempt: the ticket waits for the next call.
+    "revisit": _rule({S.PENDING_REVISIT}, {S.CLOSED, S.DISPATCHED, S.PENDING_REVISIT}, {R.REVISITOR}),
     "merge": _rule({S.RECEIVED, S.DISPATCHED, S.ACCEPTED}, {S.MERGED}, {R.OPERATOR, R.DISPATCHER}),
     "invalidate": _rule({S.RECEIVED}, {S.INVALID}, {R.OPERATOR}),
     "urge": _rule(OPEN_STATES, set(), {R.SUPERVISOR}),
@@ -78,56 +80,22 @@ def check(action, state, roles):
     if rule is None:
         raise NotFound(f"未知操作：{action}", code="unknown_action")
     if not rule.roles & set(roles):
-        raise Forbidden(f"当前角色无权执行“{ACTION_LABELS[action]}”")
+        raise Forbidden(f"当前角色无权执行“{ACTIONS[action]}”")
     if state not in rule.sources:
         raise InvalidTransition(
-            f"工单处于“{STATE_LABELS[state]}”状态，不能执行“{ACTION_LABELS[action]}”",
+            f"工单处于“{STATES[state]}”状态，不能执行“{ACTIONS[action]}”",
             details={"state": str(state), "action": action},
         )
     return rule
 
 
-STATE_LABELS = {
-    S.RECEIVED: "已受理",
-    S.ANSWERED: "直接办结",
-    S.DISPATCHED: "待签收",
-    S.ACCEPTED: "办理中",
-    S.RETURN_REQUESTED: "退单待审",
-    S.REPLIED: "待审核",
-    S.PENDING_REVISIT: "待回访",
-    S.CLOSED: "已办结",
-    S.MERGED: "已并单",
-    S.INVALID: "无效",
-}
+class BrokenRule(RuntimeError):
+    """A handler produced a state its rule does not allow: a bug, never the user's fault."""
 
-ACTION_LABELS = {
-    "create": "受理",
-    "answer": "直接答复",
-    "dispatch": "派单",
-    "sign": "签收",
-    "request_return": "申请退单",
-    "approve_return": "同意退单",
-    "reject_return": "驳回退单",
-    "request_extension": "申请延期",
-    "approve_extension": "同意延期",
-    "reject_extension": "驳回延期",
-    "record_contact": "联系市民",
-    "record_onsite": "到达现场",
-    "reply": "办结回复",
-    "approve_reply": "审核通过",
-    "reject_reply": "退回重办",
-    "revisit": "回访",
-    "merge": "并单",
-    "invalidate": "无效工单",
-    "urge": "催办",
-    "supervise": "督办",
-}
 
-ROLE_LABELS = {
-    R.OPERATOR: "话务员",
-    R.DISPATCHER: "派单审核员",
-    R.DEPARTMENT: "承办单位",
-    R.REVISITOR: "回访员",
-    R.SUPERVISOR: "督办领导",
-    R.ADMIN: "系统管理员",
-}
+def check_outcome(action, from_state, to_state):
+    """Refuse a resulting state outside the rule's targets (no targets: the state stays)."""
+    rule = RULES[action]
+    allowed = rule.targets or {from_state}
+    if to_state not in allowed:
+        raise BrokenRule(f"{action} may not lead from {from_state} to {to_state}")

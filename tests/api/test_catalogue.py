@@ -18,7 +18,8 @@ def as_admin(client, tokens):
 @pytest.fixture
 def category_ids(app):
     with app.app_context():
-        return dict(db.session.execute(select(Category.code, Category.id).where(Category.code.is_not(None))).tuples().all())
+        return dict(db.session.execute(
+            select(Category.code, Category.id).where(Category.code.is_not(None))).tuples().all())
 
 
 def entry_count(app):

@@ -67,7 +67,7 @@ REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL")
 WORKER = """
 import sys
 from config import TestingConfig
-from hotline import create_app
+from hotline.app import create_app
 from hotline.extensions import db
 settings = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_STORAGE_URI": sys.argv[1],
             "RATELIMIT_KEY_PREFIX": sys.argv[2], "HOTLINE_LOGIN_LIMIT": "3 per minute"}

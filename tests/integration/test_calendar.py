@@ -1,5 +1,5 @@
 """The calendar table, its seeding by `setup`, the time-limit policies and the cached calendar."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import chinese_calendar
 import pytest
@@ -10,6 +10,7 @@ from hotline.directory import calendar
 from hotline.directory.models import CalendarDay, CalendarYear, TimeLimitPolicy
 from hotline.extensions import db
 from hotline.tickets.deadlines import Limit, Policy
+from hotline.timeutil import utcnow
 
 PACKAGE_YEARS = set(range(2004, 2027))  # chinesecalendar 1.11.0 knows 2004..2026
 TYPES = ("consult", "help", "complaint", "report", "suggestion", "praise")
@@ -50,7 +51,7 @@ def test_setup_again_adds_nothing_and_succeeds(app, runner):
 
 @pytest.fixture
 def today_in_late_2026(monkeypatch):
-    monkeypatch.setattr(cli, "utcnow", lambda: datetime(2026, 11, 27, 4, 0, tzinfo=timezone.utc))
+    monkeypatch.setattr(cli, "utcnow", lambda: datetime(2026, 11, 27, 4, 0, tzinfo=UTC))
 
 
 def test_setup_warns_about_a_year_without_holiday_data(runner, today_in_late_2026):
@@ -64,7 +65,7 @@ def test_setup_warns_about_a_year_without_holiday_data(runner, today_in_late_202
 
 def test_setup_stops_warning_once_an_admin_entered_the_year(app, runner, today_in_late_2026):
     with app.app_context():
-        calendar.touch_year(2027)
+        db.session.add(CalendarYear(year=2027, source="admin"))
         db.session.commit()
     result = runner.invoke(args=["setup"])
     assert result.exit_code == 0, result.output
@@ -115,7 +116,11 @@ def test_work_calendar_matches_the_package(ctx):
 
 def add_admin_day(day, kind):
     db.session.add(CalendarDay(day=day, kind=kind, name="管理员录入", source="admin"))
-    calendar.touch_year(day.year)
+    year = db.session.get(CalendarYear, day.year)
+    if year is None:
+        db.session.add(CalendarYear(year=day.year, source="admin"))
+    else:
+        year.updated_at, year.source = utcnow(), "admin"
     db.session.commit()
 
 

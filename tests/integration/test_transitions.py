@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from hotline import labels
 from hotline.demo import CENTRE_USERS
 from hotline.errors import Forbidden, InvalidTransition, NotFound
 from hotline.extensions import db
@@ -120,7 +121,7 @@ TABLE = [pytest.param(state, action, id=f"{state}-{action}") for state in State 
 
 
 def test_every_action_has_a_walk_payload():
-    assert set(PAYLOADS) == set(RULES) == set(workflow.ACTION_LABELS) - {"create"}
+    assert set(PAYLOADS) == set(RULES) == set(labels.ACTIONS) - {"create"}
 
 
 @pytest.mark.parametrize(("state", "action"), TABLE)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from hotline.errors import InvalidInput, InvalidTransition
 from hotline.extensions import db
-from hotline.tickets import service
+from hotline.tickets import deadlines
 from hotline.tickets.models import ExtensionRequest, Ticket, TicketEvent
 from hotline.tickets.workflow import TERMINAL_STATES
 
@@ -119,7 +119,7 @@ def test_approve_return_clears_department_and_deadlines(factory):
     assert ticket.return_count == 1
     [assignment] = ticket.assignments
     assert (assignment.ended_at, assignment.end_reason) == (T0 + 2 * HOUR, "returned")
-    assert service.lateness(ticket, T0 + timedelta(days=60)) == "on_time"
+    assert deadlines.lateness(ticket, T0 + timedelta(days=60)) == "on_time"
 
 
 def test_redispatch_after_return_starts_new_clocks_for_the_new_department(
@@ -252,7 +252,7 @@ def test_reject_reply_returns_to_accepted_with_the_original_due_time(factory, wo
     assert ticket.current_assignment.replied_at is None
     assert ticket.signed_at == T0
     # The rejected reply no longer meets the clock.
-    assert service.lateness(ticket, ticket.complete_due_at) == "overdue"
+    assert deadlines.lateness(ticket, ticket.complete_due_at) == "overdue"
 
 
 # --- revisits ------------------------------------------------------------------------
@@ -431,7 +431,7 @@ def test_lateness_advances_with_time(factory, work_calendar, settings, state, ki
         "due": due,
         "severe": work_calendar.add_working_days(due, settings["HOTLINE_SEVERE_AFTER_DAYS"]),
     }
-    levels = [service.lateness(ticket, edges[edge] + offset) for edge, offset, _ in MOMENTS]
+    levels = [deadlines.lateness(ticket, edges[edge] + offset) for edge, offset, _ in MOMENTS]
     assert levels == [level for _, _, level in MOMENTS]
 
 
@@ -440,26 +440,26 @@ def test_late_reply_stays_overdue(factory):
     replied_at = ticket.complete_due_at + HOUR
     factory.act(ticket, "dept_housing", "reply", REPLY, now=replied_at)
     later = ticket.complete_severe_at + timedelta(days=30)
-    assert service.lateness(ticket, replied_at) == "overdue"
-    assert service.lateness(ticket, later) == "overdue"
+    assert deadlines.lateness(ticket, replied_at) == "overdue"
+    assert deadlines.lateness(ticket, later) == "overdue"
     factory.act(ticket, "dispatcher1", "approve_reply", {}, now=replied_at + HOUR)
     factory.act(ticket, "revisitor1", "revisit", {"satisfaction": "satisfied", "resolved": True},
                 now=replied_at + 2 * HOUR)
     db.session.commit()
     ticket = _fresh(ticket)
     assert ticket.state == "closed"
-    assert service.lateness(ticket, later) == "overdue"
+    assert deadlines.lateness(ticket, later) == "overdue"
 
 
 def test_reply_in_time_stays_on_time(factory):
     ticket = factory.ticket("accepted", now=T0)
     factory.act(ticket, "dept_housing", "reply", REPLY, now=ticket.complete_due_at - MINUTE)
-    assert service.lateness(ticket, ticket.complete_severe_at + timedelta(days=30)) == "on_time"
+    assert deadlines.lateness(ticket, ticket.complete_severe_at + timedelta(days=30)) == "on_time"
 
 
 def test_reply_after_the_severe_threshold_stays_severely_overdue(factory):
     ticket = factory.ticket("accepted", now=T0)
     factory.act(ticket, "dept_housing", "reply", REPLY, now=ticket.complete_severe_at + HOUR)
-    assert service.lateness(ticket, ticket.complete_severe_at + timedelta(days=30)) == (
+    assert deadlines.lateness(ticket, ticket.complete_severe_at + timedelta(days=30)) == (
         "severely_overdue")
 

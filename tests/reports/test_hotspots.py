@@ -1,7 +1,7 @@
 """A planted burst of similar complaints in one area is found as the top hotspot."""
 import csv
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from classifier.tokenize import DATA_DIR
@@ -9,7 +9,7 @@ from hotline.extensions import db
 from hotline.reports import hotspots
 from hotline.tickets import service
 
-NOW = datetime(2026, 6, 20, 4, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 20, 4, 0, tzinfo=UTC)
 AREAS = ["城东区", "城西区", "高新区", "江北区"]
 
 

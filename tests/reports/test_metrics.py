@@ -125,7 +125,7 @@ def city(factory):
     c.record(t5, t5.assignments[0], "complete", "severely_overdue")
     c.record(t4, t4.assignments[0], "sign", "overdue")
     db.session.commit()
-    c.tickets = {n: t for n, t in zip((3, 4, 5, 6, 7, 8, 9), (t3, t4, t5, t6, t7, t8, t9))}
+    c.tickets = {n: t for n, t in zip((3, 4, 5, 6, 7, 8, 9), (t3, t4, t5, t6, t7, t8, t9), strict=True)}
     return c
 
 

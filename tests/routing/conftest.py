@@ -12,7 +12,7 @@ CODES = ("property", "noise", "gas_supply", "wage_arrears", "water_supply", "tra
 @pytest.fixture(scope="session")
 def small_model():
     texts, labels = seed_corpus()
-    chosen = [(t, label) for t, label in zip(texts, labels) if label in CODES]
+    chosen = [(t, label) for t, label in zip(texts, labels, strict=True) if label in CODES]
     return train([t for t, _ in chosen], [label for _, label in chosen])
 
 

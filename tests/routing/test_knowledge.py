@@ -24,7 +24,8 @@ def test_suggestions_offer_knowledge(api):
 
 def test_new_article_is_searchable_at_once(api):
     created = api("admin").post("/knowledge", json={
-        "title": "犬只登记与文明养犬", "body": "养犬人应当在取得犬只后三十日内到所在地派出所办理养犬登记，携犬出户应束犬链。"})
+        "title": "犬只登记与文明养犬",
+        "body": "养犬人应当在取得犬只后三十日内到所在地派出所办理养犬登记，携犬出户应束犬链。"})
     assert created.status_code == 201
     found = api("operator1").get("/knowledge", query_string={"q": "狗狗怎么办登记"}).json["items"]
     assert found[0]["id"] == created.json["id"]

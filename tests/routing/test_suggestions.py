@@ -1,21 +1,35 @@
 """Routing suggestions at intake, /classify, the catalogue and the registry."""
+import threading
+
 import pytest
+from sqlalchemy import event, func, select
 
 from hotline import refresh
-from hotline.extensions import db
-from hotline.routing import registry
-from hotline.routing import snapshot as snapshot_module
-from hotline.routing.catalogue import route
-from hotline.routing.snapshot import routing_snapshot
 from hotline.directory.models import Category, Department
+from hotline.extensions import db
+from hotline.routing import catalogue, registry
+from hotline.routing import snapshot as snapshot_module
+from hotline.routing.snapshot import routing_snapshot
 from hotline.tickets.models import Ticket
-from sqlalchemy import func, select
-
+from hotline.timeutil import utcnow
 from tests.factories import ticket_data
 
 
 def category(code):
     return db.session.scalar(select(Category).where(Category.code == code))
+
+
+def route(category, area):
+    """The reference reading through the ORM: the entry for the category (or its nearest
+    ancestor) in the area, else for anywhere."""
+    node = category
+    while node is not None:
+        entries = {e.area: e for e in catalogue.entries(category_id=node.id)}
+        entry = entries.get(area) or entries.get(None)
+        if entry is not None:
+            return entry
+        node = node.parent
+    return None
 
 
 @pytest.mark.parametrize("code, area, lead, assisting", [
@@ -145,30 +159,54 @@ def test_rollback_without_history_fails_cleanly(runner, ctx):
     assert result.exit_code != 0 and "回滚" in result.output
 
 
-def test_large_index_builds_in_background_without_blocking(api, active_model, monkeypatch):
+def test_large_index_is_built_by_the_maintainer_not_the_request(api, app, active_model, monkeypatch):
     import time
 
     from hotline.routing import similar
 
     first = api("operator1").post("/tickets", json=ticket_data(
         content="湖滨街道滨江花园北门的路灯坏了半个月，晚上一片漆黑")).json
-    similar._indexes.clear()
+    app.extensions.pop("hotline.similar", None)
     monkeypatch.setattr(similar, "INLINE_BUILD_LIMIT", 0)
     body = {"content": "湖滨街道滨江花园北门路灯坏了半个多月，晚上黑漆漆的"}
+    threads = threading.active_count()
     during = api("operator1").post("/classify", json=body).json
     assert first["number"] not in [s["number"] for s in during["similar"]]
+    assert threading.active_count() == threads  # the request started no thread
     # Requests here share the test's app context and session: release SQLite's lock.
     db.session.rollback()
-    deadline = time.monotonic() + 30
-    while next(iter(similar._indexes.values())).building and time.monotonic() < deadline:
-        time.sleep(0.05)
+    stop = similar.start_maintainer(app, poll_seconds=0.05)
+    try:
+        deadline = time.monotonic() + 30
+        while similar.ticket_index().index is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
     after = api("operator1").post("/classify", json=body).json
     assert first["number"] in [s["number"] for s in after["similar"]]
 
 
-def test_closed_tickets_are_pruned_from_the_index_in_the_background(api, active_model, app):
-    import time
+def test_a_request_indexes_a_small_table_without_committing(api, active_model, app):
+    from hotline.routing import similar
 
+    first = api("operator1").post("/tickets", json=ticket_data(
+        content="湖滨街道滨江花园北门的路灯坏了半个月，晚上一片漆黑")).json["number"]
+    app.extensions.pop("hotline.similar", None)
+    db.session.rollback()
+    commits, session = [], db.session()
+
+    def committed(session):
+        commits.append(session)
+
+    event.listen(session, "after_commit", committed)
+    try:
+        found = similar.find_similar("湖滨街道滨江花园北门路灯坏了半个多月", None, utcnow())
+    finally:
+        event.remove(session, "after_commit", committed)
+    assert first in [s["number"] for s in found] and commits == []
+
+
+def test_closed_tickets_are_pruned_from_the_index_by_the_maintainer(api, active_model, app):
     from hotline.routing import similar
 
     text = "湖滨街道滨江花园北门的路灯坏了半个月，晚上一片漆黑"
@@ -176,21 +214,19 @@ def test_closed_tickets_are_pruned_from_the_index_in_the_background(api, active_
     closed = api("operator1").post("/tickets", json=ticket_data(content=text + "，请尽快修")).json["number"]
     body = {"content": "湖滨街道滨江花园北门路灯坏了半个多月，晚上黑漆漆的"}
     assert {kept, closed} <= {s["number"] for s in api("operator1").post("/classify", json=body).json["similar"]}
-    index = next(iter(similar._indexes.values()))
+    index = similar.ticket_index()
     indexed = len(index.index)
     invalidated = api("operator1").post(f"/tickets/{closed}/invalidate", json={"reason": "重复来电，已另行处理"})
     assert invalidated.status_code == 200, invalidated.json
-    index.pruned_at -= app.config["HOTLINE_SIMILAR_PRUNE_SECONDS"] + 1  # as if an interval had passed
-    overdue = index.pruned_at
     db.session.rollback()  # requests here share the test's session: release SQLite's lock
     found = {s["number"] for s in api("operator1").post("/classify", json=body).json["similar"]}
-    assert kept in found and closed not in found
+    assert kept in found and closed not in found  # confirmed in the table before it is pruned
     db.session.rollback()
-    deadline = time.perf_counter() + 30
-    while index.pruning and time.perf_counter() < deadline:
-        time.sleep(0.05)
+    index.maintain_once(utcnow())
+    assert len(index.index) == indexed  # the prune interval has not passed
+    index.pruned_at -= app.config["HOTLINE_SIMILAR_PRUNE_SECONDS"] + 1  # as if it had
+    index.maintain_once(utcnow())
     assert len(index.index) == indexed - 1
-    assert index.pruned_at > overdue + app.config["HOTLINE_SIMILAR_PRUNE_SECONDS"]
 
 
 def test_routing_snapshot_leads_match_the_catalogue_one_by_one(ctx):

@@ -22,7 +22,7 @@ TEXTS = {
 def small_seed(monkeypatch):
     """Retrain on the six-category slice of the seed corpus, to keep the test quick."""
     texts, labels = training.seed_corpus()
-    chosen = [(t, label) for t, label in zip(texts, labels) if label in CODES]
+    chosen = [(t, label) for t, label in zip(texts, labels, strict=True) if label in CODES]
     monkeypatch.setattr(training, "seed_corpus",
                         lambda: ([t for t, _ in chosen], [label for _, label in chosen]))
 
@@ -87,7 +87,7 @@ def _made_with_other_libraries(row):
     metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
     metadata["versions"]["scikit-learn"] = "0.1.0"
     metadata_file.write_text(json.dumps(metadata), encoding="utf-8")
-    registry._loaded.clear()  # as in a worker started after the upgrade
+    registry.loaded_models().models.clear()  # as in a worker started after the upgrade
 
 
 def test_default_model_replaces_an_active_model_that_no_longer_loads(ctx, active_model, small_seed):

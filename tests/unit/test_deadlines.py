@@ -1,12 +1,19 @@
 """Working-time arithmetic (SPEC §4) against hand-computed Asia/Shanghai datetimes; no app."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import pytest
 
 from hotline.tickets.deadlines import (
-    Clock, Limit, Policy, WorkCalendar, clocks_for, make_clock, parse_hours, worst,
+    Clock,
+    Limit,
+    Policy,
+    WorkCalendar,
+    clocks_for,
+    make_clock,
+    parse_hours,
+    worst,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -265,11 +272,11 @@ def test_working_minutes_between_inverts_add_working_minutes():
 
 
 def test_utc_input_is_computed_in_shanghai_time_and_returned_in_utc():
-    start = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+    start = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
     due = CN.add_working_days(start, 1)
     assert due == at(2026, 3, 11, 10)
-    assert due.tzinfo == timezone.utc
-    assert CN.working_minutes_between(start, datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)) == 120
+    assert due.tzinfo == UTC
+    assert CN.working_minutes_between(start, datetime(2026, 3, 10, 4, 0, tzinfo=UTC)) == 120
 
 
 def test_parse_hours_accepts_other_working_hours():

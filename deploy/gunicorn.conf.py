@@ -1,0 +1,14 @@
+"""gunicorn settings for `make run` and production (`gunicorn -c deploy/gunicorn.conf.py wsgi:app`)."""
+import os
+
+bind = f"{os.environ.get('HOTLINE_HOST', '127.0.0.1')}:{os.environ.get('HOTLINE_PORT', '8000')}"
+workers = int(os.environ.get("HOTLINE_WORKERS", "2"))
+accesslog = "-"
+
+
+def post_worker_init(worker):
+    """Each worker builds and prunes its similarity index in a thread of its own, started here
+    at boot and never inside a request."""
+    from hotline.routing.similar import start_maintainer
+
+    start_maintainer(worker.wsgi)

@@ -1,0 +1,43 @@
+"""create_app(): the only place an app is built (extensions, blueprints, CLI, error handlers)."""
+from flask import Flask
+
+from config import BASE_DIR, INSTANCE_DIR, from_environment
+from hotline import cli
+from hotline.accountability import api as accountability_api
+from hotline.api import PREFIX, openapi, register_error_handlers
+from hotline.auth import api as auth_api
+from hotline.directory import api as directory_api
+from hotline.extensions import attach_engine_listeners, db, limiter, migrate
+from hotline.knowledge import api as knowledge_api
+from hotline.notifications import api as notifications_api
+from hotline.reports import api as reports_api
+from hotline.reports import daily
+from hotline.routing import api as routing_api
+from hotline.tickets import api as tickets_api
+
+API_BLUEPRINTS = (auth_api.bp, openapi.bp, directory_api.bp, tickets_api.bp, routing_api.bp,
+                  knowledge_api.bp, reports_api.bp, accountability_api.bp, notifications_api.bp)
+
+
+def create_app(config_class=None):
+    config_class = config_class or from_environment()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_class)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in the environment")
+    app.json.ensure_ascii = False
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            attach_engine_listeners(engine)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    limiter.init_app(app)
+    daily.subscribe()
+
+    for blueprint in API_BLUEPRINTS:
+        app.register_blueprint(blueprint, url_prefix=PREFIX)
+    register_error_handlers(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,92 @@
+"""Every code the product uses (English, in the API and the database) with the Chinese label a
+person reads: the one mapping for the API's label fields, the web pages, exports and messages."""
+
+CHANNELS = {
+    "phone": "电话",
+    "web": "网站",
+    "wechat": "微信",
+    "app": "APP",
+    "email": "邮件",
+    "provincial": "省工单",
+    "enterprise": "政企通",
+}
+TICKET_TYPES = {
+    "consult": "咨询",
+    "help": "求助",
+    "complaint": "投诉",
+    "report": "举报",
+    "suggestion": "建议",
+    "praise": "表扬",
+}
+URGENCIES = {"normal": "一般", "urgent": "紧急", "emergency": "特急"}
+OUTCOMES = {"resolved": "已解决", "partially_resolved": "部分解决", "explained": "已解释说明"}
+SATISFACTIONS = {
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "unsatisfied": "不满意",
+    "unreachable": "未联系上",
+}
+LATENESS = {
+    "on_time": "正常",
+    "warning": "预警",
+    "overdue": "超期",
+    "severely_overdue": "严重超期",
+}
+DEADLINE_KINDS = {
+    "sign": "签收",
+    "contact": "联系市民",
+    "onsite": "到达现场",
+    "complete": "办结",
+}
+NOTIFICATION_KINDS = {
+    "warning": "时限预警",
+    "overdue": "超期",
+    "severely_overdue": "严重超期",
+    "revisit_overdue": "回访超期",
+}
+RECORD_STATUSES = {"open": "待说明", "explained": "已说明", "accepted": "说明已采纳", "confirmed": "确认责任"}
+ASSIGNMENT_KINDS = {"dispatch": "派单", "redo": "重办"}
+STATES = {
+    "received": "已受理",
+    "answered": "直接办结",
+    "dispatched": "待签收",
+    "accepted": "办理中",
+    "return_requested": "退单待审",
+    "replied": "待审核",
+    "pending_revisit": "待回访",
+    "closed": "已办结",
+    "merged": "已并单",
+    "invalid": "无效",
+}
+
+ACTIONS = {
+    "create": "受理",
+    "answer": "直接答复",
+    "dispatch": "派单",
+    "sign": "签收",
+    "request_return": "申请退单",
+    "approve_return": "同意退单",
+    "reject_return": "驳回退单",
+    "request_extension": "申请延期",
+    "approve_extension": "同意延期",
+    "reject_extension": "驳回延期",
+    "record_contact": "联系市民",
+    "record_onsite": "到达现场",
+    "reply": "办结回复",
+    "approve_reply": "审核通过",
+    "reject_reply": "退回重办",
+    "revisit": "回访",
+    "merge": "并单",
+    "invalidate": "无效工单",
+    "urge": "催办",
+    "supervise": "督办",
+}
+
+ROLES = {
+    "operator": "话务员",
+    "dispatcher": "派单审核员",
+    "department": "承办单位",
+    "revisitor": "回访员",
+    "supervisor": "督办领导",
+    "admin": "系统管理员",
+}
