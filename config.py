@@ -25,6 +25,14 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # The web session: HttpOnly and SameSite=Lax always, Secure in production (below).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = _env_int("HOTLINE_SESSION_MAX_AGE", 12 * 3600)
+    # A form's CSRF token lives as long as the session that issued it: a shift-long open page works.
+    WTF_CSRF_TIME_LIMIT = None
 
     HOTLINE_TIMEZONE = os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
     # Working hours as "HH:MM-HH:MM" ranges separated by commas.
@@ -70,7 +78,8 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    pass
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
 
 
 CONFIGS = {

@@ -2,21 +2,29 @@
 from flask import Flask
 
 from config import BASE_DIR, INSTANCE_DIR, from_environment
-from hotline import cli
+from hotline import cli, web
 from hotline.accountability import api as accountability_api
-from hotline.api import PREFIX, openapi, register_error_handlers
+from hotline.api import PREFIX, openapi
 from hotline.auth import api as auth_api
+from hotline.auth import views as auth_views
 from hotline.directory import api as directory_api
-from hotline.extensions import attach_engine_listeners, db, limiter, migrate
+from hotline.extensions import attach_engine_listeners, csrf, db, limiter, migrate
+from hotline.intake import views as intake_views
 from hotline.knowledge import api as knowledge_api
 from hotline.notifications import api as notifications_api
+from hotline.notifications import views as notifications_views
+from hotline.queues import views as queue_views
 from hotline.reports import api as reports_api
 from hotline.reports import daily
+from hotline.revisits import views as revisit_views
 from hotline.routing import api as routing_api
 from hotline.tickets import api as tickets_api
+from hotline.tickets import views as ticket_views
 
 API_BLUEPRINTS = (auth_api.bp, openapi.bp, directory_api.bp, tickets_api.bp, routing_api.bp,
                   knowledge_api.bp, reports_api.bp, accountability_api.bp, notifications_api.bp)
+PAGE_BLUEPRINTS = (auth_views.bp, intake_views.bp, ticket_views.bp, queue_views.bp, revisit_views.bp,
+                   notifications_views.bp)
 
 
 def create_app(config_class=None):
@@ -34,10 +42,14 @@ def create_app(config_class=None):
             attach_engine_listeners(engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     limiter.init_app(app)
+    csrf.init_app(app)
+    web.init_app(app)
     daily.subscribe()
 
     for blueprint in API_BLUEPRINTS:
+        csrf.exempt(blueprint)  # Bearer tokens, not cookies: no cross-site request can carry one
         app.register_blueprint(blueprint, url_prefix=PREFIX)
-    register_error_handlers(app)
+    for blueprint in PAGE_BLUEPRINTS:
+        app.register_blueprint(blueprint)
     cli.register(app)
     return app

@@ -1,8 +1,10 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
@@ -24,6 +26,10 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 # Limits are declared on the routes that need them (login); none applies by default.
 limiter = Limiter(key_func=get_remote_address)
+# Web pages sign in with a session (Flask-Login) and every form and htmx request carries a
+# CSRF token (Flask-WTF); the JSON API uses Bearer tokens and is exempt.
+login_manager = LoginManager()
+csrf = CSRFProtect()
 
 
 def attach_engine_listeners(engine):

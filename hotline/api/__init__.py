@@ -1,8 +1,7 @@
 """The JSON API under /api/v1: its prefix, error format and request-body helper."""
 from flask import jsonify, request
-from werkzeug.exceptions import HTTPException
 
-from hotline.errors import HotlineError, InvalidInput
+from hotline.errors import InvalidInput
 
 PREFIX = "/api/v1"
 
@@ -20,16 +19,9 @@ def handle_hotline_error(exc):
 
 
 def handle_http_error(exc):
-    """JSON errors for API paths; other paths keep Flask's own pages."""
-    if not is_api_request():
-        return exc
+    """An HTTP error in the API's JSON error format."""
     code = {400: "invalid_json", 413: "too_large"}.get(exc.code, exc.name.lower().replace(" ", "_"))
     return jsonify(error_body(code, exc.description or exc.name)), exc.code
-
-
-def register_error_handlers(app):
-    app.register_error_handler(HotlineError, handle_hotline_error)
-    app.register_error_handler(HTTPException, handle_http_error)
 
 
 def json_body():

@@ -43,6 +43,17 @@ class User(db.Model):
         """Anyone but a pure department user sees the whole centre's tickets."""
         return bool(self.roles - {Role.DEPARTMENT})
 
+    # Flask-Login: a disabled user's session ends at the next request.
+    @property
+    def is_active(self):
+        return self.active
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self):
+        return str(self.id)
+
     def set_password(self, password):
         self.password_hash = generate_password_hash(password)
 

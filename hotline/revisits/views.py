@@ -1,0 +1,4 @@
+"""The revisitor's workstation (/revisit)."""
+from flask import Blueprint
+
+bp = Blueprint("revisits", __name__)

@@ -1,0 +1,148 @@
+"""What every web page shares: session sign-in, the security headers, Chinese error pages, and
+the template helpers (local time, labels, deadline levels, the role's queues)."""
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+
+from hotline import labels
+from hotline.api import handle_hotline_error, handle_http_error, is_api_request
+from hotline.auth.models import User
+from hotline.directory.calendar import work_calendar
+from hotline.errors import HotlineError
+from hotline.extensions import db, login_manager
+from hotline.notifications import service as notifications
+from hotline.tickets import deadlines, queues
+from hotline.timeutil import utcnow
+
+# No inline script, handler or style: every script and stylesheet comes from /static.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+ERROR_TITLES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "页面不存在", 405: "不支持的操作",
+                409: "操作冲突", 413: "提交内容过大", 429: "操作过于频繁"}
+LEVEL_CLASSES = {"on_time": "deadline-on-time", "warning": "deadline-warning", "overdue": "deadline-overdue",
+                 "severely_overdue": "deadline-severe"}
+
+
+def login_required(view):
+    """Web views: the session's user becomes g.user; anyone else goes to the login page."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        g.user = current_user._get_current_object()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def safe_next(target):
+    """Only a path on this site may follow a login (no open redirect)."""
+    parts = urlsplit(target or "")
+    return target if target and not parts.scheme and not parts.netloc and target.startswith("/") else None
+
+
+def init_app(app):
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
+    app.after_request(_security_headers)
+    app.register_error_handler(HotlineError, _hotline_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.context_processor(_layout)
+    app.jinja_env.filters.update(local=local_time, label=label)
+    app.jinja_env.globals.update(labels=labels, clock_rows=clock_rows, level_class=LEVEL_CLASSES.get,
+                                 ticket_level=ticket_level)
+
+
+def _load_user(user_id):
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not is_api_request() and response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")  # pages carry personal data
+    return response
+
+
+def _hotline_error(exc):
+    """A domain error: the API's JSON, or a Chinese page with the message."""
+    if is_api_request():
+        return handle_hotline_error(exc)
+    return _error_page(exc.status, exc.message)
+
+
+def _http_error(exc):
+    if is_api_request():
+        return handle_http_error(exc)
+    # Only the rate limiter's message is worth showing as it is; other texts are Werkzeug's English.
+    return _error_page(exc.code or 500, exc.description if exc.code == 429 else None)
+
+
+def _error_page(status, message):
+    return render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "出错了"),
+                           message=message), status
+
+
+def _layout():
+    """The sidebar's queues with live counts and the unread notifications, for a signed-in user."""
+    user = g.get("user")
+    if user is None:
+        return {}
+    counts = queues.counts(user)
+    return {"user": user, "nav_queues": [(q, counts.get(q.key, 0)) for q in queues.queues_for(user)],
+            "unread": db.session.scalar(select(func.count()).select_from(
+                notifications.for_user(user, True).subquery())),
+            "recent_notifications": db.session.scalars(notifications.for_user(user, True).limit(5)).all()}
+
+
+def local_time(moment, fmt="%Y-%m-%d %H:%M"):
+    """An aware datetime as the centre's wall-clock time; empty for None."""
+    return moment.astimezone(work_calendar().tz).strftime(fmt) if moment else ""
+
+
+def label(code, mapping):
+    """The Chinese label of a code from one of hotline.labels' mappings, e.g. {{ t.state|label('STATES') }}."""
+    return getattr(labels, mapping).get(code, "—") if code is not None else "—"
+
+
+def ticket_level(ticket, now=None):
+    return deadlines.lateness(ticket, now or utcnow())
+
+
+def clock_rows(ticket, now=None):
+    """Every running or stopped clock of a ticket for display: kind, due time, level, time left."""
+    now = now or utcnow()
+    calendar = work_calendar()
+    rows = []
+    for kind, clock in deadlines.clocks_of(ticket).items():
+        stop = deadlines.stopped_at(ticket, kind)
+        left = None if stop else calendar.working_minutes_between(now, clock.due_at)
+        rows.append({"kind": kind, "label": labels.DEADLINE_KINDS[kind], "due_at": clock.due_at,
+                     "level": clock.level(now, stop), "stopped_at": stop, "minutes_left": left,
+                     "left_text": _left_text(left, now, clock.due_at)})
+    return rows
+
+
+def _left_text(minutes_left, now, due_at):
+    if minutes_left is None:
+        return "已完成"
+    if due_at <= now:
+        return f"已超时 {_duration(work_calendar().working_minutes_between(due_at, now))}（工作时间）"
+    return f"剩余 {_duration(minutes_left)}（工作时间）"
+
+
+def _duration(minutes):
+    minutes = int(minutes)
+    if minutes >= 60 * 24:
+        return f"{minutes // (60 * 24)} 天 {minutes % (60 * 24) // 60} 小时"
+    if minutes >= 60:
+        return f"{minutes // 60} 小时 {minutes % 60} 分"
+    return f"{minutes} 分钟"
