@@ -50,6 +50,7 @@ class Config:
     HOTLINE_REVISIT_DAYS = _env_int("HOTLINE_REVISIT_DAYS", 2)
     HOTLINE_SEVERE_AFTER_DAYS = _env_int("HOTLINE_SEVERE_AFTER_DAYS", 5)
     HOTLINE_UNREACHABLE_ATTEMPTS = _env_int("HOTLINE_UNREACHABLE_ATTEMPTS", 3)
+    HOTLINE_REVISIT_CLAIM_MINUTES = _env_int("HOTLINE_REVISIT_CLAIM_MINUTES", 10)
     HOTLINE_DEMO_PASSWORD = os.environ.get("HOTLINE_DEMO_PASSWORD", "hotline-demo")
     HOTLINE_MODEL_DIR = os.environ.get("HOTLINE_MODEL_DIR", str(INSTANCE_DIR / "models"))
     # Below this top-department probability the suggestion is flagged for manual routing.

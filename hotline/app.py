@@ -4,6 +4,7 @@ from flask import Flask
 from config import BASE_DIR, INSTANCE_DIR, from_environment
 from hotline import cli, web
 from hotline.accountability import api as accountability_api
+from hotline.admin import api as admin_api
 from hotline.api import PREFIX, openapi
 from hotline.auth import api as auth_api
 from hotline.auth import views as auth_views
@@ -12,6 +13,7 @@ from hotline.extensions import attach_engine_listeners, csrf, db, limiter, migra
 from hotline.intake import views as intake_views
 from hotline.knowledge import api as knowledge_api
 from hotline.notifications import api as notifications_api
+from hotline.notifications import service as notifications
 from hotline.notifications import views as notifications_views
 from hotline.queues import views as queue_views
 from hotline.reports import api as reports_api
@@ -22,7 +24,7 @@ from hotline.tickets import api as tickets_api
 from hotline.tickets import views as ticket_views
 
 API_BLUEPRINTS = (auth_api.bp, openapi.bp, directory_api.bp, tickets_api.bp, routing_api.bp,
-                  knowledge_api.bp, reports_api.bp, accountability_api.bp, notifications_api.bp)
+                  knowledge_api.bp, reports_api.bp, accountability_api.bp, notifications_api.bp, admin_api.bp)
 PAGE_BLUEPRINTS = (auth_views.bp, intake_views.bp, ticket_views.bp, queue_views.bp, revisit_views.bp,
                    notifications_views.bp)
 
@@ -45,6 +47,7 @@ def create_app(config_class=None):
     csrf.init_app(app)
     web.init_app(app)
     daily.subscribe()
+    notifications.subscribe()
 
     for blueprint in API_BLUEPRINTS:
         csrf.exempt(blueprint)  # Bearer tokens, not cookies: no cross-site request can carry one

@@ -32,8 +32,9 @@ def seed_demo(password):
     departments = {d.code: d for d in db.session.scalars(select(Department))}
     for spec in city["departments"]:
         if spec["code"] not in departments:
-            departments[spec["code"]] = Department(code=spec["code"], name=spec["name"],
-                                                   area=spec.get("area"))
+            area = spec.get("area")
+            departments[spec["code"]] = Department(code=spec["code"], name=spec["name"], area=area,
+                                                   kind=spec.get("kind", "district" if area else "municipal"))
             db.session.add(departments[spec["code"]])
     _seed_categories(city["categories"])
     db.session.flush()

@@ -43,6 +43,11 @@ NOTIFICATION_KINDS = {
     "overdue": "超期",
     "severely_overdue": "严重超期",
     "revisit_overdue": "回访超期",
+    "dispatched": "新派单",
+    "redo": "重办",
+    "return_requested": "退单申请",
+    "extension_requested": "延期申请",
+    "reply_review": "待审核回复",
 }
 RECORD_STATUSES = {"open": "待说明", "explained": "已说明", "accepted": "说明已采纳", "confirmed": "确认责任"}
 ASSIGNMENT_KINDS = {"dispatch": "派单", "redo": "重办"}
@@ -90,3 +95,28 @@ ROLES = {
     "supervisor": "督办领导",
     "admin": "系统管理员",
 }
+AUDIT_ENTITIES = {
+    "user": "用户",
+    "department": "承办单位",
+    "category": "诉求分类",
+    "catalogue": "派单目录",
+    "policy": "时限策略",
+    "calendar": "工作日历",
+    "knowledge": "知识库",
+    "model": "分类模型",
+}
+AUDIT_ACTIONS = {
+    "create": "新增",
+    "update": "修改",
+    "delete": "删除",
+    "disable": "停用",
+    "enable": "启用",
+    "reset_password": "重置密码",
+    "change_password": "修改密码",
+    "activate": "启用模型",
+    "rollback": "回滚模型",
+    "retire": "停用",
+    "import": "导入",
+}
+DEPARTMENT_KINDS = {"municipal": "市直部门", "utility": "公共服务企业", "district": "区县政府"}
+LIMIT_UNITS = {"clock_minutes": "自然分钟", "working_minutes": "工作分钟", "working_days": "工作日"}

@@ -1,5 +1,6 @@
 """What every web page shares: session sign-in, the security headers, Chinese error pages, and
 the template helpers (local time, labels, deadline levels, the role's queues)."""
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -58,9 +59,13 @@ def init_app(app):
                                  ticket_level=ticket_level)
 
 
-def _load_user(user_id):
+def _load_user(session_id):
+    """The session's user while it is active and its token version unchanged (see User.get_id)."""
+    user_id, _, version = session_id.partition(".")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or str(user.token_version) != version:
+        return None
+    return user
 
 
 def _security_headers(response):
@@ -124,19 +129,21 @@ def clock_rows(ticket, now=None):
     rows = []
     for kind, clock in deadlines.clocks_of(ticket).items():
         stop = deadlines.stopped_at(ticket, kind)
-        left = None if stop else calendar.working_minutes_between(now, clock.due_at)
         rows.append({"kind": kind, "label": labels.DEADLINE_KINDS[kind], "due_at": clock.due_at,
-                     "level": clock.level(now, stop), "stopped_at": stop, "minutes_left": left,
-                     "left_text": _left_text(left, now, clock.due_at)})
+                     "level": clock.level(now, stop), "stopped_at": stop,
+                     "left_text": "已完成" if stop else _left_text(calendar, now, clock.due_at)})
     return rows
 
 
-def _left_text(minutes_left, now, due_at):
-    if minutes_left is None:
-        return "已完成"
-    if due_at <= now:
-        return f"已超时 {_duration(work_calendar().working_minutes_between(due_at, now))}（工作时间）"
-    return f"剩余 {_duration(minutes_left)}（工作时间）"
+def _left_text(calendar, now, due_at):
+    """Time left (or over) in working time; in clock time for a clock-time limit (emergencies),
+    whose due time, unlike a working-time one, may fall outside working hours."""
+    clock_time = calendar.working_minutes_between(due_at - timedelta(minutes=1), due_at) == 0
+    if clock_time:
+        minutes, unit = abs((due_at - now).total_seconds()) / 60, "自然时间"
+    else:
+        minutes, unit = calendar.working_minutes_between(*sorted((now, due_at))), "工作时间"
+    return f"{'已超时' if due_at <= now else '剩余'} {_duration(minutes)}（{unit}）"
 
 
 def _duration(minutes):

@@ -20,7 +20,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 DEMO_PASSWORD = "hotline-demo"
 MODEL_DIR = tempfile.mkdtemp(prefix="hotline-models-")
 # Rows the tests may add; everything else (calendar, policies, demo city) is seeded once.
-MUTABLE = ("job_runs", "job_locks", "daily_briefings", "notifications", "report_days",
+MUTABLE = ("audit_entries", "job_runs", "job_locks", "daily_briefings", "notifications", "report_days",
            "classifier_models", "accountability_records", "ticket_events", "revisits", "extension_requests",
            "assignment_assists", "assignments", "tickets", "ticket_sequences")
 

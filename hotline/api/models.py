@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from hotline.labels import CHANNELS, LATENESS, TICKET_TYPES, URGENCIES
-from hotline.tickets.schemas import MAX_ID
+from hotline.labels import CHANNELS, LATENESS, SATISFACTIONS, TICKET_TYPES, URGENCIES
+from hotline.tickets.schemas import MAX_ID, Phone
 from hotline.tickets.workflow import State
 
 
@@ -131,5 +131,20 @@ class TicketQuery(BaseModel):
         None, description="在编号、标题、诉求内容、地址中搜索")
     created_from: DayOrMoment | None = Field(None, description="日期（当天 0 点起）或带时区的时间")
     created_to: DayOrMoment | None = Field(None, description="日期（含当天）或带时区的时间（不含）")
+    category_id: Annotated[int, Field(gt=0, le=MAX_ID)] | None = Field(None, description="分类（含其下级分类）")
+    area: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50,
+                                           pattern=r"^[^\x00]*$")] | None = Field(None, description="所属区域")
+    lateness: Literal[tuple(LATENESS)] | None = Field(
+        None, description="此刻的超期程度（按仍在计时的时限判断）：正常、预警、超期、严重超期")
+    sign_due_from: DayOrMoment | None = Field(None, description="签收时限不早于（日期或时间）")
+    sign_due_to: DayOrMoment | None = Field(None, description="签收时限早于（日期含当天，或时间不含）")
+    complete_due_from: DayOrMoment | None = Field(None, description="办结时限不早于（日期或时间）")
+    complete_due_to: DayOrMoment | None = Field(None, description="办结时限早于（日期含当天，或时间不含）")
+    late: Literal["sign", "complete"] | None = Field(
+        None, description="本次派单超过签收（sign）或办结（complete）时限：超时完成或超时未完成")
+    satisfaction: Literal[tuple(SATISFACTIONS)] | None = None
+    caller_phone: Phone | None = Field(None, description="来电号码（完全一致）")
+    sort: Literal["created_at", "-created_at", "complete_due_at", "-complete_due_at", "sign_due_at"] = Field(
+        "-created_at", description="排序：字段名升序，前加 - 为降序")
     page: Annotated[int, Field(ge=1, le=100_000)] = 1
     per_page: Annotated[int, Field(ge=1, le=100)] = 20

@@ -1,12 +1,14 @@
 """Token issue for API clients."""
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_limiter.util import get_remote_address
 
 from hotline.api import json_body
 from hotline.api.models import TokenOut, TokenRequest
 from hotline.api.openapi import document
+from hotline.auth import users
+from hotline.auth.access import token_required
 from hotline.auth.tokens import authenticate, issue_token
-from hotline.extensions import limiter
+from hotline.extensions import db, limiter
 from hotline.tickets.schemas import parse
 
 bp = Blueprint("auth_api", __name__)
@@ -35,4 +37,13 @@ def _failed(response):
 def token():
     credentials = parse(TokenRequest, json_body())
     user = authenticate(credentials.username, credentials.password)
+    return jsonify(token=issue_token(user), user=user.to_dict())
+
+
+@bp.post("/auth/password")
+@token_required
+@document("修改本人密码（其他会话和令牌随即失效；返回新令牌）", body=users.PasswordChange, response=TokenOut)
+def change_password():
+    user = users.change_own_password(g.user, json_body())
+    db.session.commit()
     return jsonify(token=issue_token(user), user=user.to_dict())

@@ -1,7 +1,7 @@
 """Users and their roles."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,6 +20,10 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Raised by disabling, a password change or reset and "log out everywhere": every token and
+    # session issued before stops working at once, on every worker (they carry the version).
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship()
@@ -52,10 +56,12 @@ class User(db.Model):
     is_anonymous = False
 
     def get_id(self):
-        return str(self.id)
+        return f"{self.id}.{self.token_version}"
 
     def set_password(self, password):
+        """A new password also ends every session and token issued with the old one."""
         self.password_hash = generate_password_hash(password)
+        self.token_version = (self.token_version or 0) + 1
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
@@ -67,6 +73,8 @@ class User(db.Model):
             "full_name": self.full_name,
             "roles": sorted(self.roles),
             "department_id": self.department_id,
+            "active": self.active,
+            "must_change_password": self.must_change_password,
         }
 
 

@@ -1,4 +1,4 @@
-"""Signed, expiring API tokens; changing a password or disabling a user revokes them."""
+"""Signed, expiring API tokens carrying the user's token version: raising it revokes them."""
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -12,12 +12,8 @@ def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="hotline-api-token")
 
 
-def _fingerprint(user):
-    return user.password_hash[-16:]
-
-
 def issue_token(user):
-    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
+    return _serializer().dumps({"uid": user.id, "tv": user.token_version})
 
 
 def user_from_token(token):
@@ -29,7 +25,7 @@ def user_from_token(token):
     except BadSignature:
         raise Unauthorized("访问令牌无效") from None
     user = db.session.get(User, payload.get("uid"))
-    if user is None or not user.active or payload.get("fp") != _fingerprint(user):
+    if user is None or not user.active or payload.get("tv") != user.token_version:
         raise Unauthorized("访问令牌已失效，请重新登录")
     return user
 

@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session, scoped_session
 
-from hotline.directory.models import CalendarDay, CalendarYear, TimeLimitPolicy
+from hotline.directory.models import CalendarDay, CalendarYear, Setting, TimeLimitPolicy
 from hotline.extensions import db
 from hotline.refresh import app_state
 from hotline.tickets.deadlines import Limit, Policy, WorkCalendar, parse_hours
@@ -52,10 +53,12 @@ def missing_years(today, ahead=1):
     return sorted(wanted - set(db.session.scalars(select(CalendarYear.year))))
 
 
+WORKING_HOURS = "working_hours"
+
+
 def _stamp():
-    return db.session.execute(
-        select(func.count(CalendarYear.year), func.max(CalendarYear.updated_at))
-    ).one()
+    years = db.session.execute(select(func.count(CalendarYear.year), func.max(CalendarYear.updated_at))).one()
+    return (*years, db.session.scalar(select(func.max(Setting.updated_at))))
 
 
 def work_calendar():
@@ -71,13 +74,22 @@ def work_calendar():
     return calendar
 
 
+def _working_hours_setting(connection):
+    """The admin's working hours, if any; migration 0006 reads the calendar before this table exists."""
+    bind = connection.connection() if isinstance(connection, Session | scoped_session) else connection
+    if not inspect(bind).has_table(Setting.__tablename__):
+        return None
+    return connection.execute(select(Setting.value).where(Setting.key == WORKING_HOURS)).scalar()
+
+
 def load_calendar(connection, config):
     """The calendar read through `connection` (a session, or a migration's own connection)."""
     rows = connection.execute(select(CalendarDay.day, CalendarDay.kind)).all()
+    hours = _working_hours_setting(connection)
     return WorkCalendar(
         holidays=frozenset(d for d, k in rows if k == "holiday"),
         workdays=frozenset(d for d, k in rows if k == "workday"),
-        hours=parse_hours(config["HOTLINE_WORKING_HOURS"]),
+        hours=parse_hours(hours or config["HOTLINE_WORKING_HOURS"]),
         tz=ZoneInfo(config["HOTLINE_TIMEZONE"]),
     )
 

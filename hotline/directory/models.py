@@ -15,11 +15,12 @@ class Department(db.Model):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     area: Mapped[str | None] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(12), default="municipal", server_default="municipal")
     active: Mapped[bool] = mapped_column(default=True)
 
     def to_dict(self):
         return {"id": self.id, "code": self.code, "name": self.name, "area": self.area,
-                "active": self.active}
+                "kind": self.kind, "active": self.active}
 
 
 class Category(db.Model):
@@ -68,6 +69,16 @@ class CalendarYear(db.Model):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Setting(db.Model):
+    """A centre-wide setting an admin edits (today: the working hours), over its config default."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -24,6 +24,7 @@ from hotline.tickets.deadlines import (
     stopped_at,
 )
 from hotline.tickets.models import Assignment, Ticket, TicketEvent
+from hotline.tickets.workflow import Role
 
 WARNING, OVERDUE = LEVELS.index("warning"), LEVELS.index("overdue")
 SYSTEM_ACTOR = "system"
@@ -139,11 +140,14 @@ class _Batch:
             return
         self.notified.add(key)
         due = clock.due_at.astimezone(self.tz)
-        self.new_notices.append(notice(
-            level, f"工单 {ticket.number} {DEADLINE_KINDS[kind]}{LATENESS[level]}"
-                   f"（时限 {due:%Y-%m-%d %H:%M}）", self.now, ticket_id=ticket.id,
-            department_id=self.assignments[ticket.id][1], deadline=kind, due_at=clock.due_at))
-        self.summary["notifications"] += 1
+        text = f"工单 {ticket.number} {DEADLINE_KINDS[kind]}{LATENESS[level]}（时限 {due:%Y-%m-%d %H:%M}）"
+        recipients = [{"department_id": self.assignments[ticket.id][1]}]
+        if level == "severely_overdue":
+            recipients.append({"role": str(Role.SUPERVISOR)})  # 通报: management hears of it too
+        for recipient in recipients:
+            self.new_notices.append(notice(level, text, self.now, ticket_id=ticket.id, deadline=kind,
+                                           due_at=clock.due_at, **recipient))
+            self.summary["notifications"] += 1
 
     def urge(self, ticket, kinds):
         """The automatic 催办, appended like any workflow event (SPEC §3: the scheduler urges)."""

@@ -1,5 +1,5 @@
 """Knowledge base endpoints: search for everyone at the centre, editing for admins."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.api import json_body
@@ -63,6 +63,6 @@ def get_article(article_id):
 @document("新增知识条目（管理员）", body=ArticleInput, response=ArticleOut, status=201)
 def create_article():
     params = schemas.parse(ArticleInput, json_body())
-    article = articles.add(**params.model_dump())
+    article = articles.add(g.user, **params.model_dump())
     db.session.commit()
     return jsonify(article.to_dict()), 201

@@ -1,7 +1,7 @@
 """A notification addressed to a department, a user or every holder of a role."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
@@ -12,8 +12,6 @@ from hotline.timeutil import UTCDateTime, utcnow
 class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
-        # One notice per ticket, kind and deadline: a job that runs twice cannot repeat it.
-        UniqueConstraint("ticket_id", "kind", "deadline", "due_at"),
         CheckConstraint("recipient_department_id IS NOT NULL OR recipient_user_id IS NOT NULL"
                         " OR recipient_role IS NOT NULL", name="recipient"),
         Index("ix_notifications_department_read", "recipient_department_id", "read_at"),
@@ -35,3 +33,10 @@ class Notification(db.Model):
     read_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     ticket: Mapped[Ticket | None] = relationship()
+
+
+# One notice per ticket, kind, deadline and addressed role: a job that runs twice cannot repeat
+# it, while the department and the supervisors each get their own (and read it on their own).
+# COALESCE because NULLs never collide in a unique index, and department notices have no role.
+Index("uq_notifications_once", Notification.ticket_id, Notification.kind, Notification.deadline,
+      Notification.due_at, func.coalesce(Notification.recipient_role, ""), unique=True)

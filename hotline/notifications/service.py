@@ -1,11 +1,14 @@
 """Writing notifications and reading a user's own: theirs, their department's, their roles'."""
-from sqlalchemy import false, insert, or_, select
+from sqlalchemy import false, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from hotline.directory.calendar import work_calendar
 from hotline.errors import NotFound
 from hotline.extensions import db
 from hotline.notifications.models import Notification
 from hotline.tickets.schemas import MAX_ID
+from hotline.tickets.signals import ticket_changed
+from hotline.tickets.workflow import Role, State
 
 
 def notice(kind, text, now, ticket_id=None, department_id=None, user_id=None, role=None,
@@ -34,11 +37,12 @@ def addressed_to(user):
     )
 
 
-def for_user(user, unread=None):
+def for_user(user, unread=None, unread_first=False):
     stmt = select(Notification).where(addressed_to(user))
     if unread is not None:
         stmt = stmt.where(Notification.read_at.is_(None) if unread else Notification.read_at.is_not(None))
-    return stmt.options(selectinload(Notification.ticket)).order_by(Notification.id.desc())
+    order = (Notification.read_at.is_not(None),) if unread_first else ()
+    return stmt.options(selectinload(Notification.ticket)).order_by(*order, Notification.id.desc())
 
 
 def mark_read(notification_id, user, now):
@@ -54,3 +58,56 @@ def mark_read(notification_id, user, now):
         notification.read_by_id = user.id
         db.session.flush()
     return notification
+
+
+def mark_all_read(user, now):
+    """Mark every unread notification of `user` read in one statement; returns how many."""
+    result = db.session.execute(
+        update(Notification).where(addressed_to(user), Notification.read_at.is_(None))
+        .values(read_at=now, read_by_id=user.id).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+# --- what the workflow's changes tell people ---------------------------------------------------
+
+def subscribe():
+    """Notify departments and centre roles of the changes that wait for them (idempotent)."""
+    ticket_changed.connect(_after_change)
+
+
+def _after_change(change):
+    """Written in the workflow's transaction: the notice commits or rolls back with the change."""
+    send([_notice_for(change, *target) for target in _TARGETS.get(change.action, ())
+          if target[0] is None or change.ticket.state == target[0]])
+
+
+def _notice_for(change, _state, kind, audience, wording):
+    ticket = change.ticket
+    recipient = ({"department_id": ticket.department_id} if audience == Role.DEPARTMENT
+                 else {"role": str(audience)})
+    return notice(kind, wording(ticket), change.now, ticket_id=ticket.id, **recipient)
+
+
+def _local(moment):
+    return f"{moment.astimezone(work_calendar().tz):%Y-%m-%d %H:%M}" if moment else "—"
+
+
+def _name(ticket):
+    return ticket.department.name if ticket.department else "承办单位"
+
+
+# action -> (resulting state or None for any, kind, addressed to, text of the ticket)
+_TARGETS = {
+    "dispatch": ((None, "dispatched", Role.DEPARTMENT,
+                  lambda t: f"新派单：工单 {t.number}，请于 {_local(t.sign_due_at)} 前签收"),),
+    "revisit": ((State.DISPATCHED, "redo", Role.DEPARTMENT,
+                 lambda t: f"重办：工单 {t.number} 回访不满意，退回重新办理（第 {t.reopen_count} 次），"
+                           f"请于 {_local(t.complete_due_at)} 前办结"),),
+    "request_return": ((None, "return_requested", Role.DISPATCHER,
+                        lambda t: f"{_name(t)}申请退回工单 {t.number}，请审核"),),
+    "request_extension": ((None, "extension_requested", Role.DISPATCHER,
+                           lambda t: f"{_name(t)}申请工单 {t.number} 延期"
+                                     f" {t.pending_extension.days} 个工作日，请审核"),),
+    "reply": ((None, "reply_review", Role.DISPATCHER,
+               lambda t: f"{_name(t)}已回复工单 {t.number}，请审核办理结果"),),
+}

@@ -1,5 +1,5 @@
 """Routing endpoints: suggestions for operators (POST /classify) and the dispatch catalogue."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.api import json_body
@@ -109,7 +109,7 @@ def list_catalogue():
 def create_entry():
     params = schemas.parse(EntryInput, json_body())
     entry = catalogue.add_entry(params.category_id, params.area, params.lead_department_id,
-                                params.assisting_department_ids)
+                                params.assisting_department_ids, g.user)
     db.session.commit()
     return jsonify(entry_dict(entry)), 201
 
@@ -120,7 +120,7 @@ def create_entry():
 @document("修改派单目录条目（管理员）", body=EntryChange, response=EntryOut, path_params=ENTRY_PATH)
 def change_entry(entry_id):
     params = schemas.parse(EntryChange, json_body())
-    entry = catalogue.change_entry(entry_id, params.lead_department_id, params.assisting_department_ids)
+    entry = catalogue.change_entry(entry_id, params.lead_department_id, params.assisting_department_ids, g.user)
     db.session.commit()
     return jsonify(entry_dict(entry))
 
@@ -130,6 +130,6 @@ def change_entry(entry_id):
 @roles_required({Role.ADMIN}, ADMIN_ONLY)
 @document("删除派单目录条目（管理员）", status=204, path_params=ENTRY_PATH)
 def delete_entry(entry_id):
-    catalogue.remove_entry(entry_id)
+    catalogue.remove_entry(entry_id, g.user)
     db.session.commit()
     return "", 204

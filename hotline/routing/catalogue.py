@@ -2,6 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from hotline.audit import service as audit
 from hotline.directory.models import Category, Department
 from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.extensions import db
@@ -23,7 +24,12 @@ def entries(category_id=None, area=None):
     return db.session.scalars(statement).all()
 
 
-def add_entry(category_id, area, lead_id, assisting_ids):
+def snapshot(entry):
+    return {"category_id": entry.category_id, "area": entry.area, "lead_department_id": entry.lead_department_id,
+            "assisting_department_ids": sorted(d.id for d in entry.assisting)}
+
+
+def add_entry(category_id, area, lead_id, assisting_ids, actor=None):
     """A new entry; a second one for the same category and area is a 409."""
     category = db.session.get(Category, category_id)
     if category is None:
@@ -39,22 +45,27 @@ def add_entry(category_id, area, lead_id, assisting_ids):
             db.session.add(entry)
     except IntegrityError:  # another admin added the same pair a moment ago
         raise Conflict(DUPLICATE_ENTRY, code="duplicate_entry") from None
+    audit.record(actor, "catalogue", entry.id, "create", None, snapshot(entry))
     return entry
 
 
-def change_entry(entry_id, lead_id=None, assisting_ids=None):
+def change_entry(entry_id, lead_id=None, assisting_ids=None, actor=None):
     """Change the lead and/or the assisting departments; what is not given stays."""
     entry = _entry(entry_id)
+    before = snapshot(entry)
     lead_id = lead_id or entry.lead_department_id
     if assisting_ids is None:
         assisting_ids = [d.id for d in entry.assisting if d.id != lead_id]
     entry.lead, entry.assisting = _departments(lead_id, assisting_ids)
     db.session.flush()
+    audit.record(actor, "catalogue", entry.id, "update", before, snapshot(entry))
     return entry
 
 
-def remove_entry(entry_id):
-    db.session.delete(_entry(entry_id))
+def remove_entry(entry_id, actor=None):
+    entry = _entry(entry_id)
+    audit.record(actor, "catalogue", entry.id, "delete", snapshot(entry), None)
+    db.session.delete(entry)
     db.session.flush()
 
 

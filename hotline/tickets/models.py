@@ -94,6 +94,9 @@ class Ticket(db.Model):
     final_category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The revisitor calling the citizen now, until when (hotline/revisits/service.py).
+    revisit_claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revisit_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category | None] = relationship(foreign_keys=[category_id])
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])

@@ -1,9 +1,10 @@
 """The one door through which tickets are created and change state (SPEC §3–4)."""
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hotline.directory.calendar import policy_for, work_calendar
@@ -78,24 +79,91 @@ def overdue_condition(now):
     )
 
 
+# Columns the list may be sorted by ("-" first: descending); the id breaks ties in the same direction.
+SORTS = {"created_at": Ticket.created_at, "complete_due_at": Ticket.complete_due_at,
+         "sign_due_at": Ticket.sign_due_at}
+PHONE_LIKE = re.compile(r"^\+?[0-9][0-9-]{2,19}$")  # what schemas.Phone accepts
+
+
 def ticket_list(user, query, now):
-    """A select of the tickets `user` may see that match the parsed list query, newest first."""
-    stmt = select(Ticket).where(visible_to(user))
-    for name in ("state", "department_id", "urgency", "type", "channel"):
-        value = getattr(query, name)
-        if value is not None:
-            stmt = stmt.where(getattr(Ticket, name) == value)
+    """A select of the tickets `user` may see that match the parsed list query, sorted by query.sort."""
+    stmt = select(Ticket).where(visible_to(user), *_filters(query, now))
+    descending = query.sort.startswith("-")
+    column = SORTS[query.sort.lstrip("-")]
+    if descending:
+        return stmt.order_by(column.desc().nulls_last(), Ticket.id.desc())
+    return stmt.order_by(column.asc().nulls_last(), Ticket.id.asc())
+
+
+def _filters(query, now):
+    """The WHERE conditions of a list query, one per given parameter."""
+    conditions = [getattr(Ticket, name) == getattr(query, name)
+                  for name in ("state", "department_id", "urgency", "type", "channel", "area",
+                               "satisfaction", "caller_phone") if getattr(query, name) is not None]
     if query.q:
-        stmt = stmt.where(or_(*(column.contains(query.q, autoescape=True) for column in (
-            Ticket.number, Ticket.subject, Ticket.content, Ticket.address))))
-    if query.created_from is not None:
-        stmt = stmt.where(Ticket.created_at >= _moment(query.created_from))
-    if query.created_to is not None:
-        stmt = stmt.where(Ticket.created_at < _moment(query.created_to, end=True))
+        columns = (Ticket.number, Ticket.subject, Ticket.content, Ticket.address)
+        matches = [column.contains(query.q, autoescape=True) for column in columns]
+        if PHONE_LIKE.match(query.q):
+            matches.append(Ticket.caller_phone == query.q)
+        conditions.append(or_(*matches))
+    if query.category_id is not None:
+        conditions.append(Ticket.category_id.in_(select(_category_subtree(query.category_id))))
+    for column, start, end in ((Ticket.created_at, query.created_from, query.created_to),
+                               (Ticket.sign_due_at, query.sign_due_from, query.sign_due_to),
+                               (Ticket.complete_due_at, query.complete_due_from, query.complete_due_to)):
+        if start is not None:
+            conditions.append(column >= _moment(start))
+        if end is not None:
+            conditions.append(column < _moment(end, end=True))
     if query.overdue is not None:
         condition = overdue_condition(now)
-        stmt = stmt.where(condition if query.overdue else ~condition)
-    return stmt.order_by(Ticket.id.desc())
+        conditions.append(condition if query.overdue else ~condition)
+    if query.lateness is not None:
+        conditions.append(lateness_condition(query.lateness, now))
+    if query.late is not None:
+        conditions.append(late_condition(query.late, now))
+    return conditions
+
+
+def _category_subtree(category_id):
+    """A recursive CTE of the category's id and every descendant's."""
+    tree = select(Category.id).where(Category.id == category_id).cte("category_tree", recursive=True)
+    return tree.union_all(select(Category.id).where(Category.parent_id == tree.c.id))
+
+
+def _running_past(edge, now):
+    """SQL: one of the ticket's running clocks (still with a department, its step not done) is past
+    its `edge` (warn, due or severe)."""
+    def running(kind, *stoppers):
+        moment = getattr(Ticket, f"{kind}_{edge}_at")
+        return moment.is_not(None) & (moment <= now) & and_(*(s.is_(None) for s in stoppers))
+
+    return Ticket.state.in_(workflow.WITH_DEPARTMENT) & Ticket.closed_at.is_(None) & or_(
+        running("sign", Ticket.signed_at),
+        running("contact", Ticket.contacted_at, Ticket.replied_at),
+        running("onsite", Ticket.onsite_at, Ticket.replied_at),
+        running("complete", Ticket.replied_at),
+    )
+
+
+def lateness_condition(level, now):
+    """SQL: the ticket's lateness judged at `now` from its running clocks, one level per ticket:
+    severely overdue past a severe threshold, overdue past a due time (and no severe one),
+    warning past a warning threshold (and no due time), on time otherwise."""
+    severe, due, warn = (_running_past(edge, now) for edge in ("severe", "due", "warn"))
+    return {"severely_overdue": severe, "overdue": due & ~severe,
+            "warning": warn & ~due, "on_time": ~warn}[level]
+
+
+def late_condition(kind, now):
+    """SQL: the current spell missed its sign (or complete) time limit: the step was done after
+    the due time, or was not done and the due time passed while the ticket was open."""
+    due = getattr(Ticket, f"{kind}_due_at")
+    done = Ticket.signed_at if kind == "sign" else Ticket.replied_at
+    return due.is_not(None) & or_(
+        done.is_not(None) & (done > due),
+        done.is_(None) & (due < func.coalesce(Ticket.closed_at, now)),
+    )
 
 
 def _moment(value, end=False):

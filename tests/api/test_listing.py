@@ -5,7 +5,11 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
+from hotline.directory.models import Category
+from hotline.extensions import db
+from hotline.tickets.models import Ticket
 from hotline.timeutil import utcnow
 from tests.api.support import api, department_ids, make_ticket, tokens  # noqa: F401
 
@@ -198,3 +202,180 @@ DATE_FILTERS = {
 def test_filter_by_creation_date(api, dated):
     assert {query: set(listed(api, query)) for query in DATE_FILTERS} == {
         query: named(dated, names) for query, names in DATE_FILTERS.items()}
+
+
+# --- filters added for the list page (issue: list filters) -------------------------------
+
+@pytest.fixture
+def set_columns(app):
+    """Write columns of a committed ticket directly: clocks at chosen moments, whatever the calendar."""
+    def write(number, **columns):
+        with app.app_context():
+            ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+            for name, value in columns.items():
+                setattr(ticket, name, value)
+            db.session.commit()
+
+    return write
+
+
+def clock(kind, warn, due, severe):
+    return {f"{kind}_warn_at": warn, f"{kind}_due_at": due, f"{kind}_severe_at": severe}
+
+
+@pytest.fixture
+def levels(make_ticket, set_columns):
+    """One ticket per lateness level, judged at now, plus tickets whose clocks do not run."""
+    now, hour, day = utcnow(), timedelta(hours=1), timedelta(days=1)
+    made = {name: make_ticket("dispatched") for name in ("warning", "overdue", "severe", "fresh")}
+    made.update(received=make_ticket("received"), old_replied=make_ticket("replied", now=now - 30 * day),
+                contact_overdue=make_ticket("accepted"))
+    set_columns(made["warning"], **clock("sign", now - hour, now + hour, now + day))
+    set_columns(made["overdue"], **clock("sign", now - 2 * hour, now - hour, now + day))
+    set_columns(made["severe"], **clock("complete", now - 3 * day, now - 2 * day, now - day))
+    set_columns(made["fresh"], **clock("sign", now + hour, now + 2 * hour, now + day))
+    # A clock other than sign/complete counts too, and a stopped one does not.
+    set_columns(made["contact_overdue"], **clock("contact", now - 2 * hour, now - hour, now + day),
+                **clock("sign", now - 3 * hour, now - 2 * hour, now - hour))
+    return made
+
+
+LATENESS_FILTERS = {
+    "lateness=on_time": {"fresh", "received", "old_replied"},
+    "lateness=warning": {"warning"},
+    "lateness=overdue": {"overdue", "contact_overdue"},
+    "lateness=severely_overdue": {"severe"},
+    "lateness=overdue&state=accepted": {"contact_overdue"},
+}
+
+
+def test_filter_by_lateness(api, levels):
+    assert {q: set(listed(api, q)) for q in LATENESS_FILTERS} == {
+        q: named(levels, names) for q, names in LATENESS_FILTERS.items()}
+    items = api("operator1").get("/tickets?lateness=severely_overdue").json["items"]
+    assert [t["lateness"] for t in items] == ["severely_overdue"]
+
+
+@pytest.fixture
+def spells(make_ticket, set_columns):
+    """Tickets whose current spell met or missed its sign and complete time limits."""
+    now, day = utcnow(), timedelta(days=1)
+    made = {
+        "signed_late": make_ticket("accepted"),
+        "unsigned_past": make_ticket("dispatched"),
+        "signed_in_time": make_ticket("accepted"),
+        "replied_late": make_ticket("replied"),
+        "unreplied_past": make_ticket("accepted"),
+        "fresh": make_ticket("dispatched"),
+        "received": make_ticket("received"),
+    }
+    set_columns(made["signed_late"], sign_due_at=now - 2 * day, signed_at=now - day)
+    set_columns(made["unsigned_past"], sign_due_at=now - day)
+    set_columns(made["signed_in_time"], sign_due_at=now + day, signed_at=now - day)
+    set_columns(made["replied_late"], complete_due_at=now - 2 * day, replied_at=now - day)
+    set_columns(made["unreplied_past"], complete_due_at=now - day)
+    return made
+
+
+def test_filter_by_missed_time_limit(api, spells):
+    assert set(listed(api, "late=sign")) == named(spells, {"signed_late", "unsigned_past"})
+    assert set(listed(api, "late=complete")) == named(spells, {"replied_late", "unreplied_past"})
+
+
+@pytest.fixture
+def due_dated(make_ticket, set_columns):
+    """Tickets due either side of local midnight, where the UTC date differs."""
+    made = {name: make_ticket("dispatched") for name in ("mar2_0700", "mar2_2330", "mar3_0030")}
+    for name, moment in (("mar2_0700", local(2, 7)), ("mar2_2330", local(2, 23, 30)),
+                         ("mar3_0030", local(3, 0, 30))):
+        set_columns(made[name], sign_due_at=moment, complete_due_at=moment + timedelta(days=10))
+    made["undispatched"] = make_ticket("received")
+    return made
+
+
+DUE_FILTERS = {
+    "sign_due_from=2026-03-03": {"mar3_0030"},
+    "sign_due_to=2026-03-02": {"mar2_0700", "mar2_2330"},
+    "sign_due_from=2026-03-02&sign_due_to=2026-03-02": {"mar2_0700", "mar2_2330"},
+    "sign_due_from=" + quote("2026-03-02T12:00:00+08:00"): {"mar2_2330", "mar3_0030"},
+    "complete_due_from=2026-03-13": {"mar3_0030"},
+    "complete_due_to=2026-03-12": {"mar2_0700", "mar2_2330"},
+    "complete_due_to=2026-03-01": set(),
+    "complete_due_to=2026-03-12T12:00:00": {"mar2_0700"},
+}
+
+
+def test_filter_by_due_dates(api, due_dated):
+    assert {q: set(listed(api, q)) for q in DUE_FILTERS} == {
+        q: named(due_dated, names) for q, names in DUE_FILTERS.items()}
+
+
+def test_sort_orders(api, due_dated):
+    d = due_dated
+    early_first = [d["mar2_0700"], d["mar2_2330"], d["mar3_0030"]]
+    assert listed(api, "sort=sign_due_at") == early_first + [d["undispatched"]]
+    assert listed(api, "sort=complete_due_at") == early_first + [d["undispatched"]]
+    assert listed(api, "sort=-complete_due_at") == early_first[::-1] + [d["undispatched"]]
+    assert listed(api, "sort=created_at") == [d[n] for n in ("mar2_0700", "mar2_2330", "mar3_0030",
+                                                             "undispatched")]
+    assert listed(api, "sort=-created_at") == listed(api) == listed(api, "sort=created_at")[::-1]
+
+
+@pytest.fixture
+def categorised(make_ticket, app):
+    """Tickets in a leaf category, in its parent, and in another top-level branch."""
+    with app.app_context():
+        ids = dict(db.session.execute(select(Category.name, Category.id)).tuples().all())
+        parents = dict(db.session.execute(select(Category.id, Category.parent_id)).tuples().all())
+    leaf = ids["物业服务"]
+    other_top = next(i for i, parent in parents.items() if parent is None and i != parents[parents[leaf]])
+    other_leaf = next(i for i, parent in parents.items() if parent in {
+        c for c, p in parents.items() if p == other_top})
+    made = {"leaf": make_ticket(category_id=leaf), "middle": make_ticket(category_id=parents[leaf]),
+            "other": make_ticket(category_id=other_leaf), "none": make_ticket()}
+    return made, {"top": parents[parents[leaf]], "middle": parents[leaf], "leaf": leaf, "other_top": other_top}
+
+
+def test_filter_by_category_includes_sub_categories(api, categorised):
+    made, ids = categorised
+    assert set(listed(api, f"category_id={ids['top']}")) == named(made, {"leaf", "middle"})
+    assert set(listed(api, f"category_id={ids['middle']}")) == named(made, {"leaf", "middle"})
+    assert set(listed(api, f"category_id={ids['leaf']}")) == named(made, {"leaf"})
+    assert set(listed(api, f"category_id={ids['other_top']}")) == named(made, {"other"})
+
+
+def test_filter_by_area_satisfaction_and_phone(api, make_ticket):
+    revisit = [("revisitor1", "revisit", {"satisfaction": "basically_satisfied", "resolved": True})]
+    made = {
+        "east": make_ticket(area="城东区", caller_phone="13912345678"),
+        "west": make_ticket(area="城西区", caller_phone="13912345679"),
+        "satisfied": make_ticket("closed", area="城西区"),
+        "basically": make_ticket("pending_revisit", steps=revisit, area="江北区"),
+    }
+    assert set(listed(api, "area=" + quote("城东区"))) == named(made, {"east"})
+    assert set(listed(api, "area=" + quote("城西区"))) == named(made, {"west", "satisfied"})
+    assert set(listed(api, "satisfaction=satisfied")) == named(made, {"satisfied"})
+    assert set(listed(api, "satisfaction=basically_satisfied")) == named(made, {"basically"})
+    assert listed(api, "caller_phone=13912345678") == [made["east"]]
+    assert listed(api, "caller_phone=1391234567") == []
+    # A search that looks like a phone number finds the caller's tickets, exactly.
+    assert listed(api, "q=13912345679") == [made["west"]]
+    assert listed(api, "q=139123456") == []
+
+
+def test_department_user_filters_only_its_own_tickets(api, make_ticket):
+    housing = make_ticket("dispatched", caller_phone="13912340000")
+    make_ticket("received", caller_phone="13912340000")
+    assert listed(api, "caller_phone=13912340000", "dept_housing") == [housing]
+    assert listed(api, "caller_phone=13912340000", "dept_transport") == []
+
+
+@pytest.mark.parametrize("query", [
+    "lateness=late", "late=revisit", "sort=state", "sort=-sign_due_at", "satisfaction=happy",
+    "caller_phone=abc", "category_id=0", "category_id=x", "sign_due_from=2026-13-01",
+    "complete_due_to=yesterday", "area=" + "区" * 51,
+])
+def test_bad_new_filters_are_refused(api, query):
+    response = api("operator1").get(f"/tickets?{query}")
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["code"] == "invalid_input"

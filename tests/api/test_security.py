@@ -84,7 +84,7 @@ def _expired_token(app, monkeypatch):
 
 def _token_of_unknown_user(app, monkeypatch):
     with app.app_context():
-        ghost = SimpleNamespace(id=10**6, password_hash=user_row("operator1").password_hash)
+        ghost = SimpleNamespace(id=10**6, token_version=user_row("operator1").token_version)
         return issue_token(ghost)
 
 

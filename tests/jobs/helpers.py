@@ -9,6 +9,7 @@ from hotline.extensions import db
 from hotline.jobs.runner import run_job
 from hotline.notifications.models import Notification
 from hotline.tickets.models import TicketEvent
+from hotline.tickets.workflow import Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -32,7 +33,10 @@ def records(ticket, kind=None):
 
 
 def notices(ticket, kind=None):
-    stmt = select(Notification).where(Notification.ticket_id == ticket.id)
+    """The jobs' notices of a ticket, without the supervisors' copies of severe ones: the
+    workflow's own notices (新派单, 待审核 …) carry no deadline (tests/web/test_notifications.py)."""
+    stmt = select(Notification).where(Notification.ticket_id == ticket.id, Notification.deadline.is_not(None),
+                                      Notification.recipient_role.is_distinct_from(str(Role.SUPERVISOR)))
     if kind:
         stmt = stmt.where(Notification.kind == kind)
     return db.session.scalars(stmt.order_by(Notification.id)).all()

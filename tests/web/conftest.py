@@ -2,6 +2,8 @@
 import re
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from tests.conftest import DEMO_PASSWORD
 
@@ -39,9 +41,24 @@ class Browser:
         return self.client.post(path, data=data, **kw)
 
 
+class FreshClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in a real server.
+
+    Flask reuses an app context that a test holds (factory, ctx) for each test-client request,
+    and with it `g`, where Flask-Login caches the signed-in user and Flask-WTF the CSRF token: a
+    second browser would otherwise act as the first one's user with the first one's token.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for name in list(g):
+                g.pop(name)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def web(app):
-    """web("dept_housing") → a Browser signed in as that demo user, with its own cookies."""
+    """web("dept_housing") → a Browser signed in as that demo user, apart from every other one."""
     def sign_in(username):
-        return Browser(app.test_client()).login(username)
+        return Browser(FreshClient(app, app.response_class, use_cookies=True)).login(username)
     return sign_in

@@ -1,0 +1,200 @@
+"""The admin API under /api/v1/admin: users, reference data and the audit trail (admins write;
+supervisors read the trail)."""
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+
+from flask import Blueprint, current_app, g, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotline.api import json_body
+from hotline.api.models import Out, UserOut
+from hotline.api.openapi import document
+from hotline.audit import service as audit
+from hotline.auth import users
+from hotline.auth.access import roles_required, token_required
+from hotline.directory import admin as directory
+from hotline.directory.calendar import work_calendar
+from hotline.extensions import db
+from hotline.labels import AUDIT_ACTIONS, AUDIT_ENTITIES
+from hotline.tickets import schemas
+from hotline.tickets.workflow import Role
+
+bp = Blueprint("admin_api", __name__)
+
+ADMIN_ONLY = "只有系统管理员可以管理用户"
+USER_PATH = {"user_id": "用户 ID"}
+
+
+class UserList(Out):
+    items: list[UserOut]
+
+
+class AuditQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    entity: Literal[tuple(AUDIT_ENTITIES)] | None = None
+    entity_id: schemas._text(1, 64) | None = None
+    action: Literal[tuple(AUDIT_ACTIONS)] | None = None
+    actor_id: schemas.Id | None = None
+    date_from: date | None = Field(None, alias="from", description="起始日期（含）")
+    date_to: date | None = Field(None, alias="to", description="截止日期（含）")
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 50
+
+
+class AuditOut(Out):
+    id: int
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: str
+    action: str
+    before: dict | None
+    after: dict | None
+
+
+class AuditPage(Out):
+    items: list[AuditOut]
+    total: int
+    page: int
+    per_page: int
+
+
+@bp.get("/admin/users")
+@token_required
+@roles_required({Role.ADMIN}, ADMIN_ONLY)
+@document("用户列表（管理员）", response=UserList)
+def list_users():
+    return jsonify(items=[u.to_dict() for u in users.users()])
+
+
+@bp.post("/admin/users")
+@token_required
+@roles_required({Role.ADMIN}, ADMIN_ONLY)
+@document("新增用户（管理员）", body=users.UserCreate, response=UserOut, status=201)
+def create_user():
+    user = users.create(json_body(), g.user)
+    db.session.commit()
+    return jsonify(user.to_dict()), 201
+
+
+@bp.patch("/admin/users/<int:user_id>")
+@token_required
+@roles_required({Role.ADMIN}, ADMIN_ONLY)
+@document("修改用户的姓名、角色、单位或停用（管理员）", body=users.UserChange, response=UserOut, path_params=USER_PATH)
+def change_user(user_id):
+    user = users.change(user_id, json_body(), g.user)
+    db.session.commit()
+    return jsonify(user.to_dict())
+
+
+@bp.post("/admin/users/<int:user_id>/reset-password")
+@token_required
+@roles_required({Role.ADMIN}, ADMIN_ONLY)
+@document("重置密码（管理员；用户下次登录须修改）", body=users.PasswordReset, response=UserOut,
+          path_params=USER_PATH)
+def reset_password(user_id):
+    user = users.reset_password(user_id, json_body(), g.user)
+    db.session.commit()
+    return jsonify(user.to_dict())
+
+
+@bp.get("/admin/audit")
+@token_required
+@roles_required({Role.ADMIN, Role.SUPERVISOR}, "只有系统管理员和督办领导可以查看审计日志")
+@document("审计日志（管理员、督办领导）", query=AuditQuery, response=AuditPage)
+def list_audit():
+    query = schemas.parse(AuditQuery, request.args.to_dict())
+    tz = work_calendar().tz
+    since = datetime.combine(query.date_from, time(), tz) if query.date_from else None
+    until = datetime.combine(query.date_to + timedelta(days=1), time(), tz) if query.date_to else None
+    page = db.paginate(audit.entries(query, since, until), page=query.page, per_page=query.per_page,
+                       error_out=False, count=True)
+    return jsonify(items=[e.to_dict() for e in page.items], total=page.total, page=query.page,
+                   per_page=query.per_page)
+
+
+DIRECTORY_ONLY = "只有系统管理员可以维护基础数据"
+
+
+class Items(Out):
+    items: list[dict]
+
+
+class HoursOut(Out):
+    hours: str
+
+
+def _admin_route(rule, summary, methods, body=None, response=Out, status=200, path_params=None):
+    """One admin-only JSON endpoint: token, role, OpenAPI facts."""
+    def decorate(view):
+        documented = document(summary, body=body, response=response, status=status,
+                              path_params=path_params or {})(view)
+        bp.add_url_rule(rule, view_func=token_required(roles_required({Role.ADMIN}, DIRECTORY_ONLY)(documented)),
+                        methods=methods)
+        return view
+    return decorate
+
+
+@_admin_route("/admin/departments", "承办单位（含已停用）", ["GET"], response=Items)
+def admin_list_departments():
+    return jsonify(items=[d.to_dict() for d in directory.departments()])
+
+
+@_admin_route("/admin/departments", "新增承办单位", ["POST"], body=directory.DepartmentInput, status=201)
+def admin_create_department():
+    department = directory.add_department(json_body(), g.user)
+    db.session.commit()
+    return jsonify(department.to_dict()), 201
+
+
+@_admin_route("/admin/departments/<int:department_id>", "修改或停用承办单位", ["PATCH"],
+              body=directory.DepartmentChange, path_params={"department_id": "承办单位 ID"})
+def admin_change_department(department_id):
+    department = directory.change_department(department_id, json_body(), g.user)
+    db.session.commit()
+    return jsonify(department.to_dict())
+
+
+@_admin_route("/admin/categories", "诉求分类（含已停用）", ["GET"], response=Items)
+def admin_list_categories():
+    return jsonify(items=[c.to_dict() for c in directory.categories()])
+
+
+@_admin_route("/admin/categories", "新增诉求分类（最多三级）", ["POST"], body=directory.CategoryInput, status=201)
+def admin_create_category():
+    category = directory.add_category(json_body(), g.user)
+    db.session.commit()
+    return jsonify(category.to_dict()), 201
+
+
+@_admin_route("/admin/categories/<int:category_id>", "重命名、移动或停用诉求分类", ["PATCH"],
+              body=directory.CategoryChange, path_params={"category_id": "分类 ID"})
+def admin_change_category(category_id):
+    category = directory.change_category(category_id, json_body(), g.user)
+    db.session.commit()
+    return jsonify(category.to_dict())
+
+
+@_admin_route("/admin/policies", "时限策略（紧急程度 × 诉求类型）", ["GET"], response=Items)
+def admin_list_policies():
+    return jsonify(items=[directory.policy_dict(p) for p in directory.policies()])
+
+
+@_admin_route("/admin/policies/<int:policy_id>", "修改时限策略（对此后的派单生效）", ["PATCH"],
+              body=directory.PolicyChange, path_params={"policy_id": "策略 ID"})
+def admin_change_policy(policy_id):
+    row = directory.change_policy(policy_id, json_body(), g.user)
+    db.session.commit()
+    return jsonify(directory.policy_dict(row))
+
+
+@_admin_route("/admin/working-hours", "每日工作时间", ["GET"], response=HoursOut)
+def admin_get_working_hours():
+    return jsonify(hours=directory.working_hours(current_app.config))
+
+
+@_admin_route("/admin/working-hours", "修改每日工作时间", ["PUT"], body=directory.WorkingHours, response=HoursOut)
+def admin_put_working_hours():
+    hours = directory.change_working_hours(json_body(), g.user, current_app.config)
+    db.session.commit()
+    return jsonify(hours=hours)
