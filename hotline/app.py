@@ -4,29 +4,36 @@ from flask import Flask
 from config import BASE_DIR, INSTANCE_DIR, from_environment
 from hotline import cli, web
 from hotline.accountability import api as accountability_api
+from hotline.accountability import views as accountability_views
 from hotline.admin import api as admin_api
+from hotline.admin import views as admin_views
 from hotline.api import PREFIX, openapi
 from hotline.auth import api as auth_api
 from hotline.auth import views as auth_views
 from hotline.directory import api as directory_api
+from hotline.directory import views as calendar_views
 from hotline.extensions import attach_engine_listeners, csrf, db, limiter, migrate
 from hotline.intake import views as intake_views
 from hotline.knowledge import api as knowledge_api
+from hotline.knowledge import views as knowledge_views
 from hotline.notifications import api as notifications_api
 from hotline.notifications import service as notifications
 from hotline.notifications import views as notifications_views
 from hotline.queues import views as queue_views
 from hotline.reports import api as reports_api
 from hotline.reports import daily
+from hotline.reports import views as report_views
 from hotline.revisits import views as revisit_views
 from hotline.routing import api as routing_api
+from hotline.routing import views as model_views
 from hotline.tickets import api as tickets_api
 from hotline.tickets import views as ticket_views
 
 API_BLUEPRINTS = (auth_api.bp, openapi.bp, directory_api.bp, tickets_api.bp, routing_api.bp,
                   knowledge_api.bp, reports_api.bp, accountability_api.bp, notifications_api.bp, admin_api.bp)
 PAGE_BLUEPRINTS = (auth_views.bp, intake_views.bp, ticket_views.bp, queue_views.bp, revisit_views.bp,
-                   notifications_views.bp)
+                   notifications_views.bp, report_views.bp, accountability_views.bp, admin_views.bp,
+                   calendar_views.bp, knowledge_views.bp, model_views.bp)
 
 
 def create_app(config_class=None):

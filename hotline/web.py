@@ -17,6 +17,7 @@ from hotline.errors import HotlineError
 from hotline.extensions import db, login_manager
 from hotline.notifications import service as notifications
 from hotline.tickets import deadlines, queues
+from hotline.tickets.workflow import Role
 from hotline.timeutil import utcnow
 
 # No inline script, handler or style: every script and stylesheet comes from /static.
@@ -96,13 +97,26 @@ def _error_page(status, message):
                            message=message), status
 
 
+# The sidebar's sections beyond the work queues, by the roles that see them.
+NAV_SECTIONS = (
+    ("督办与统计", frozenset({Role.SUPERVISOR, Role.DEPARTMENT, Role.ADMIN, Role.DISPATCHER}),
+     (("/dashboard", "统计看板"), ("/reports/daily", "日报"), ("/accountability", "逾期追责"))),
+    ("系统管理", frozenset({Role.ADMIN}),
+     (("/admin/users", "用户"), ("/admin/departments", "承办单位"), ("/admin/categories", "诉求分类"),
+      ("/admin/catalogue", "派单目录"), ("/admin/policies", "时限策略"), ("/admin/calendar", "工作日历"),
+      ("/admin/knowledge", "知识库"), ("/admin/models", "分类模型"), ("/admin/audit", "审计日志"))),
+)
+
+
 def _layout():
     """The sidebar's queues with live counts and the unread notifications, for a signed-in user."""
     user = g.get("user")
     if user is None:
         return {}
     counts = queues.counts(user)
+    sections = [(title, links) for title, roles, links in NAV_SECTIONS if roles & user.roles]
     return {"user": user, "nav_queues": [(q, counts.get(q.key, 0)) for q in queues.queues_for(user)],
+            "nav_sections": sections,
             "unread": db.session.scalar(select(func.count()).select_from(
                 notifications.for_user(user, True).subquery())),
             "recent_notifications": db.session.scalars(notifications.for_user(user, True).limit(5)).all()}
