@@ -21,7 +21,7 @@ def library_versions():
     """Versions that must match for a pickled pipeline to behave as it did when trained."""
     # Pickles survive Python patch releases, so only major.minor is compared.
     python = ".".join(platform.python_version_tuple()[:2])
-    libraries = {name: version(name) for name in ("scikit-learn", "numpy", "scipy", "rjieba", "joblib")}
+    libraries = {name: version(name) for name in ("scikit-learn", "numpy", "scipy", "jieba", "rjieba", "joblib")}
     return {"python": python} | libraries
 
 

@@ -1,38 +1,72 @@
-"""Chinese word tokenizer: jieba's dictionary and algorithm (through rjieba) with the hotline user
-dictionary and stopword list.
+"""Chinese word tokenizer: jieba, the tokenizer of record, with its own dictionary, the hotline
+user dictionary and the stopword list.
 
-rjieba binds jieba-rs, a Rust port of jieba. On our tickets it cuts 13 to 27 times as many texts a
-second as the pure-Python jieba, and its cuts are jieba's on all but one text in a thousand or fewer
-(ties between equally likely cuts of a repeated character, such as 咚咚咚), which is what makes
-training on many tickets affordable.
+jieba's dictionary (the dict.txt of the pinned jieba package) and our user dictionary are
+loaded into rjieba, a binding of jieba-rs (jieba's algorithm in Rust), when it is installed: on
+our tickets it cuts 13 to 27 times as many texts a second, with jieba's own cuts on all but one
+text in a thousand or fewer (ties between equally likely cuts of a repeated character, such as
+咚咚咚; tests/unit/classifier/test_tokenize.py holds it to 99.9 %). Without rjieba, jieba itself
+cuts.
 """
 
+import logging
 import re
 import threading
 from pathlib import Path
 
-import rjieba
+import jieba
+
+try:
+    import rjieba
+except ImportError:  # the fast path is optional; jieba alone gives the same words
+    rjieba = None
 
 DATA_DIR = Path(__file__).parent / "data"
 USER_DICT = DATA_DIR / "userdict.txt"
 STOPWORDS = DATA_DIR / "stopwords.txt"
-# jieba's user dictionary line: a word, then optionally a frequency and a part-of-speech tag.
+JIEBA_DICT = Path(jieba.__file__).parent / "dict.txt"
+# jieba's dictionary line: a word, then optionally a frequency and a part-of-speech tag.
 _USER_DICT_LINE = re.compile(r"(.+?)(?: +(\d+))?(?: +([a-z]+))?")
+BACKEND = "rjieba" if rjieba is not None else "jieba"
 
 _lock = threading.Lock()
-_state = None  # (rjieba.Jieba, frozenset of stopwords) once loaded
+_state = None  # (segmenter, frozenset of stopwords) once loaded
 
 
-def new_segmenter():
-    """A segmenter of our own with jieba's dictionary plus the user dictionary."""
-    # A private instance keeps our user words out of rjieba's module-level one.
-    segmenter = rjieba.Jieba()
-    for line in USER_DICT.read_text(encoding="utf-8-sig").splitlines():
+def _dictionary_lines(path):
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
         line = line.strip()
         if line:
             word, freq, tag = _USER_DICT_LINE.fullmatch(line).groups()
-            # Without a frequency the word gets one just high enough to be cut out whole, as in jieba.
-            segmenter.add_word(word, int(freq) if freq else None, tag)
+            yield word, int(freq) if freq else None, tag
+
+
+class _JiebaSegmenter:
+    """jieba itself, on an instance of our own so that our words stay out of jieba's default one."""
+
+    def __init__(self):
+        jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on stderr
+        self._tokenizer = jieba.Tokenizer(str(JIEBA_DICT))
+        self._tokenizer.initialize()
+
+    def add_word(self, word, freq, tag):
+        self._tokenizer.add_word(word, freq, tag)
+
+    def cut(self, text, hmm):
+        return self._tokenizer.lcut(text, HMM=hmm)
+
+
+def new_segmenter(backend=None):
+    """A segmenter with jieba's dictionary plus the user dictionary: rjieba's where installed."""
+    if (backend or BACKEND) == "rjieba":
+        segmenter = rjieba.Jieba.empty()
+        for word, freq, tag in _dictionary_lines(JIEBA_DICT):
+            segmenter.add_word(word, freq, tag)
+    else:
+        segmenter = _JiebaSegmenter()
+    for word, freq, tag in _dictionary_lines(USER_DICT):
+        # Without a frequency the word gets one just high enough to be cut out whole, as in jieba.
+        segmenter.add_word(word, freq, tag)
     return segmenter
 
 

@@ -65,3 +65,43 @@ def test_dictionary_is_loaded_once_under_concurrent_first_calls(monkeypatch):
         thread.join()
     assert len(built) == 1
     assert results == [["加装电梯"]] * 8
+
+
+def _texts_of_the_seed_corpus():
+    import csv
+
+    texts = []
+    for path in sorted((tokenize_module.DATA_DIR / "seed").glob("*.csv")):
+        with path.open(encoding="utf-8") as handle:
+            texts += [row["text"] for row in csv.DictReader(handle)]
+    return texts
+
+
+def _texts_of_the_public_data():
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "teddy2020c_fj2_labeled_public.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the public messages live beside the repository, in ../shared/data")
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    column = next(c for c in rows[0] if "详情" in c or c == "text")
+    return [row[column] for row in rows if row[column]][:3000]
+
+
+@pytest.mark.skipif(tokenize_module.rjieba is None, reason="rjieba (the fast path) is not installed")
+@pytest.mark.parametrize("texts", [_texts_of_the_seed_corpus, _texts_of_the_public_data], ids=["seed", "public"])
+def test_the_fast_path_cuts_as_jieba_does(texts):
+    texts = texts()
+    fast, reference = tokenize_module.new_segmenter("rjieba"), tokenize_module.new_segmenter("jieba")
+    same = sum(fast.cut(text, False) == reference.cut(text, False) for text in texts)
+    assert len(texts) > 1000 and same / len(texts) >= 0.999, f"{len(texts) - same} of {len(texts)} differ"
+
+
+def test_jieba_is_the_backend_without_rjieba(monkeypatch):
+    segmenter = tokenize_module.new_segmenter("jieba")
+    assert segmenter.cut("老旧小区加装电梯", False) == ["老", "旧", "小区", "加装电梯"]
+    monkeypatch.setattr(tokenize_module, "_state", None)
+    monkeypatch.setattr(tokenize_module, "BACKEND", "jieba")
+    assert tokenize("老旧小区加装电梯遇到低层住户反对") == ["老", "旧", "小区", "加装电梯", "遇到", "低层", "住户", "反对"]
