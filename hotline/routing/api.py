@@ -30,6 +30,7 @@ class ClassifyInput(schemas.Input):
 
 class SuggestionsOut(Out):
     departments: list[dict]
+    assisting_departments: list[dict] = Field(description="派单目录中首选分类的协办单位，派单时预填")
     category: dict | None
     stage: str = Field(description="catalogue：派单目录决定；model：部门模型改变了派单目录的首选")
     manual: bool

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
 from hotline.refresh import Refreshed
-from hotline.routing.models import CatalogueEntry
+from hotline.routing.models import CatalogueEntry, catalogue_assists
 
 
 @dataclass(frozen=True)
@@ -21,16 +21,21 @@ class RoutingSnapshot:
     department_ids: dict  # code → id
     parents: dict  # category id → parent id
     leads: dict  # (category id, area or None) → lead department id
+    assists: dict  # (category id, area or None) → assisting department ids
 
-    def lead_for(self, category_id, area):
-        """The lead department for a category (or its nearest ancestor) in an area, else anywhere."""
+    def entry_for(self, category_id, area):
+        """(lead, assisting ids) of the catalogue entry for a category (or its nearest ancestor)
+        in an area, else anywhere; (None, ()) when the catalogue has none."""
         node = category_id
         while node is not None:
-            lead = self.leads.get((node, area)) or self.leads.get((node, None))
-            if lead is not None:
-                return lead
+            for key in ((node, area), (node, None)):
+                if key in self.leads:
+                    return self.leads[key], self.assists.get(key, ())
             node = self.parents.get(node)
-        return None
+        return None, ()
+
+    def lead_for(self, category_id, area):
+        return self.entry_for(category_id, area)[0]
 
 
 def _load():
@@ -51,7 +56,14 @@ def _load():
                    for row in db.session.execute(select(Department.id, Department.code, Department.name))}
     leads = {(row.category_id, row.area): row.lead_department_id for row in db.session.execute(
         select(CatalogueEntry.category_id, CatalogueEntry.area, CatalogueEntry.lead_department_id))}
-    return RoutingSnapshot(categories, departments, {d["code"]: i for i, d in departments.items()}, parents, leads)
+    assists = {}
+    for row in db.session.execute(
+            select(CatalogueEntry.category_id, CatalogueEntry.area, catalogue_assists.c.department_id)
+            .join(catalogue_assists, catalogue_assists.c.entry_id == CatalogueEntry.id)
+            .order_by(catalogue_assists.c.department_id)):
+        assists[row.category_id, row.area] = (*assists.get((row.category_id, row.area), ()), row.department_id)
+    return RoutingSnapshot(categories, departments, {d["code"]: i for i, d in departments.items()}, parents, leads,
+                           assists)
 
 
 _snapshots = Refreshed("routing", _load)

@@ -17,8 +17,8 @@ def suggest(subject, content, address, area, phone, now, exclude_id=None):
     text = compose_text(subject, content, address)
     models = registry.active_models()
     category_version, category_model = models.get("category", (None, None))
-    result = {"departments": [], "category": None, "stage": "catalogue", "manual": True,
-              "model_version": category_version}
+    result = {"departments": [], "assisting_departments": [], "category": None, "stage": "catalogue",
+              "manual": True, "model_version": category_version}
     if category_model is not None:
         ranked = category_model.predict_top([text], k=TOP_CATEGORIES)[0]
         result.update(_route(text, ranked, area, models.get("department", (None, None))[1]))
@@ -50,9 +50,14 @@ def _route(text, ranked, area, department_model=None):
     best_code, best_probability = ranked[0]
     best = snapshot.categories.get(best_code)
     threshold = current_app.config["HOTLINE_SUGGESTION_MIN_CONFIDENCE"]
+    # The catalogue's assisting departments (协办) of the best category here, to pre-fill dispatch.
+    assisting = snapshot.entry_for(best["id"], area)[1] if best else ()
+    chosen = top[0][0] if top else None
     return {
         "departments": [{"department_id": i, "code": snapshot.departments[i]["code"],
                          "name": snapshot.departments[i]["name"], "probability": round(p, 4)} for i, p in top],
+        "assisting_departments": [{"department_id": i, "code": snapshot.departments[i]["code"],
+                                   "name": snapshot.departments[i]["name"]} for i in assisting if i != chosen],
         "category": best and best | {"probability": round(best_probability, 4)},
         "stage": stage,
         "manual": not top or top[0][1] < threshold,

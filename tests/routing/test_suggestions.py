@@ -254,3 +254,12 @@ def test_routing_snapshot_is_reread_after_its_refresh_interval(app, ctx, monkeyp
     clock[0] += 2
     assert routing_snapshot().lead_for(entry.category_id, None) == other
     snapshot_module._snapshots.clear()
+
+
+def test_suggestions_carry_the_catalogues_assisting_departments(api, active_model):
+    response = api("operator1").post("/classify", json={
+        "content": "小区物业不作为，楼道垃圾一个月没人清理，物业费照收", "area": "城西区"})
+    assert response.status_code == 200
+    suggestion = response.json
+    assert suggestion["departments"][0]["code"] == "district_west"
+    assert [d["code"] for d in suggestion["assisting_departments"]] == ["housing"]
