@@ -1,8 +1,7 @@
 """The operator's intake page (/intake) with live routing suggestions."""
-from contextlib import contextmanager
 
 from flask import Blueprint, flash, g, redirect, render_template, request
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hotline.auth.access import roles_required
 from hotline.errors import HotlineError
@@ -13,7 +12,7 @@ from hotline.routing import catalogue
 from hotline.routing.suggest import suggest as routing_suggest
 from hotline.routing.suggest import suggest_for_intake
 from hotline.tickets import service
-from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.models import Ticket
 from hotline.tickets.workflow import Role
 from hotline.timeutil import utcnow
 from hotline.web import login_required
@@ -47,8 +46,7 @@ def create():
     try:
         level, note = form.decided_urgency()
         action, data = form.action()
-        with _create_note(note):
-            ticket = service.create_ticket(form.ticket_data(level), g.user, suggest=suggest_for_intake)
+        ticket = service.create_ticket(form.ticket_data(level), g.user, suggest=suggest_for_intake, note=note)
         if action is not None:
             service.perform(ticket.number, action, g.user, data | {"version": ticket.version})
     except HotlineError as exc:
@@ -122,19 +120,3 @@ def _assisting(category, area):
             found.setdefault(entry.lead_department_id,
                              [d.id for d in entry.assisting if d.id != entry.lead_department_id])
     return found
-
-
-@contextmanager
-def _create_note(note):
-    """create_ticket writes its event without a note; the intake's urgency decision belongs on it."""
-    session = db.session()
-
-    def attach(session, instance):
-        if isinstance(instance, TicketEvent) and instance.action == "create" and instance.note is None:
-            instance.note = note
-
-    event.listen(session, "transient_to_pending", attach)
-    try:
-        yield
-    finally:
-        event.remove(session, "transient_to_pending", attach)

@@ -15,10 +15,8 @@ from hotline.tickets import schemas, workflow
 from hotline.tickets.deadlines import (
     CLOCK_KINDS,
     EDGES,
-    Limit,
     clocks_for,
     clocks_of,
-    make_clock,
     resumed_marks,
     sweep_marks,
 )
@@ -177,8 +175,9 @@ def _moment(value, end=False):
 
 # --- creating ------------------------------------------------------------------------
 
-def create_ticket(data, actor, now=None, suggest=None):
-    """Validate and save a new ticket; `suggest(params, now)` may add routing suggestions."""
+def create_ticket(data, actor, now=None, suggest=None, note=None):
+    """Validate and save a new ticket; `suggest(params, now)` may add routing suggestions, and
+    `note` goes on the create event (the intake's urgency decision)."""
     if not actor.has_role(Role.OPERATOR):
         raise Forbidden("只有话务员可以受理工单")
     params = schemas.parse(schemas.TicketCreate, data)
@@ -193,7 +192,7 @@ def create_ticket(data, actor, now=None, suggest=None):
         _keep_suggestion(ticket, suggest(params, now))
     db.session.add(ticket)
     db.session.flush()
-    _record(ticket, "create", None, actor, now, None, {})
+    _record(ticket, "create", None, actor, now, note, {})
     ticket_changed.send(TicketChange(ticket, "create", actor, now, None))
     return ticket
 
@@ -300,8 +299,7 @@ def _category(category_id):
 def _start_clocks(step, department, kind, assisting=()):
     """Start every clock at `now` (dispatch, re-dispatch or redo) with a fresh assignment."""
     t, now = step.ticket, step.now
-    clocks = clocks_for(policy_for(t.urgency, t.type), step.calendar, now,
-                        step.setting("HOTLINE_SEVERE_AFTER_DAYS"))
+    clocks = spell_clocks(t, step.calendar, now)
     _set_clocks(t, clocks)
     t.state = State.DISPATCHED
     t.department_id = department.id
@@ -314,6 +312,13 @@ def _start_clocks(step, department, kind, assisting=()):
         department_id=department.id, kind=kind, started_at=now, assisting=list(assisting),
         sign_due_at=clocks["sign"].due_at, complete_due_at=clocks["complete"].due_at,
     ))
+
+
+def spell_clocks(ticket, calendar, start, extension_days=0):
+    """Every clock of a spell that started at `start` under the ticket's policy, the completion
+    limit extended by `extension_days`: dispatch, redo, approved extension and calendar recompute."""
+    return clocks_for(policy_for(ticket.urgency, ticket.type), calendar, start,
+                      current_app.config["HOTLINE_SEVERE_AFTER_DAYS"], extension_days)
 
 
 def _set_clocks(ticket, clocks):
@@ -428,10 +433,7 @@ def _approve_extension(step):
     request = _decide_extension(step, "approved", step.params.note)
     t.extension_days += request.days
     assignment = t.current_assignment
-    complete = policy_for(t.urgency, t.type).complete
-    clock = make_clock(step.calendar, assignment.started_at,
-                       Limit(complete.amount + t.extension_days, complete.unit),
-                       step.setting("HOTLINE_SEVERE_AFTER_DAYS"))
+    clock = spell_clocks(t, step.calendar, assignment.started_at, t.extension_days)["complete"]
     _set_clocks(t, {**clocks_of(t), "complete": clock})
     assignment.complete_due_at = clock.due_at
     return step.params.note, {"days": request.days, "complete_due_at": clock.due_at.isoformat()}
