@@ -63,7 +63,8 @@ def build(url, n_tickets):
             for i in range(first, min(first + 5000, n_tickets)):
                 state, created = STATES[i % len(STATES)], now - timedelta(minutes=(i * 37) % 86400)
                 held = state not in ("received", "answered")
-                department = departments[i % len(departments)] if held else None
+                # i // 7: every department gets tickets in every state (7 states, 21 departments).
+                department = departments[(i // len(STATES)) % len(departments)] if held else None
                 due = created + timedelta(days=5)
                 tickets.append({
                     "id": i + 1, "number": f"B{i:09d}", "channel": "phone", "type": "complaint", "urgency": "normal",

@@ -75,20 +75,30 @@ def _calibrate_on_held_out_slice(pipeline, n_texts):
     pipeline.set_params(classifier__cv=split, classifier__ensemble=True)
 
 
-def train(texts, labels, *, holdout=0.0, max_texts=MAX_TRAINING_TEXTS, n_jobs=2, **options):
+def train(texts, labels, *, holdout=0.0, refit=False, max_texts=MAX_TRAINING_TEXTS, n_jobs=2, **options):
     """Fit a pipeline; with holdout > 0 that share is kept out of training and scored into metrics.
 
-    Past max_texts texts (None: no limit) the pipeline is fitted on a sample of that many; n_jobs
-    processes analyse the texts when there are many.
+    With refit, the model scored on the held-out share is only the judge: the model returned is
+    fitted again on every text and carries the judge's metrics. Past max_texts texts (None: no
+    limit) the pipeline is fitted on a sample of that many; n_jobs processes analyse the texts
+    when there are many.
     """
     texts, labels = list(texts), list(labels)
     folds = options.get("calibration_folds", DEFAULTS["calibration_folds"])
     _check(texts, labels, folds)
-    if holdout:
-        kept, held = _holdout_split(texts, labels, holdout)
-        held_texts, held_labels = [texts[i] for i in held], [labels[i] for i in held]
-        texts, labels = [texts[i] for i in kept], [labels[i] for i in kept]
-        _check(texts, labels, folds)
+    if not holdout:
+        return _fit(texts, labels, max_texts, n_jobs, options)
+    kept, held = _holdout_split(texts, labels, holdout)
+    kept_texts, kept_labels = [texts[i] for i in kept], [labels[i] for i in kept]
+    _check(kept_texts, kept_labels, folds)
+    judge = _fit(kept_texts, kept_labels, max_texts, n_jobs, options)
+    metrics = evaluate(judge, [texts[i] for i in held], [labels[i] for i in held]) | {"holdout": holdout}
+    model = _fit(texts, labels, max_texts, n_jobs, options) if refit else judge
+    model.metrics = metrics
+    return model
+
+
+def _fit(texts, labels, max_texts, n_jobs, options):
     if max_texts is not None and len(texts) > max_texts:
         texts, labels = _sample(texts, labels, max_texts)
     start = time.perf_counter()
@@ -99,7 +109,7 @@ def train(texts, labels, *, holdout=0.0, max_texts=MAX_TRAINING_TEXTS, n_jobs=2,
     if calibration is not None and len(texts) >= HELD_OUT_CALIBRATION_FROM and len(texts) // 10 >= len(set(labels)):
         _calibrate_on_held_out_slice(pipeline, len(texts))
     pipeline.fit(texts, labels)
-    model = TrainedModel(
+    return TrainedModel(
         pipeline=pipeline,
         labels=[str(label) for label in pipeline.classes_],
         options=DEFAULTS | options,
@@ -108,9 +118,6 @@ def train(texts, labels, *, holdout=0.0, max_texts=MAX_TRAINING_TEXTS, n_jobs=2,
         training_seconds=round(time.perf_counter() - start, 3),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    if holdout:
-        model.metrics = evaluate(model, held_texts, held_labels)
-    return model
 
 
 def evaluate(model, texts, labels):

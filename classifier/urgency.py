@@ -1,30 +1,105 @@
-"""Danger phrases that make a ticket an emergency, with the line (110/119/120/gas) to transfer it to."""
+"""Danger calls: phrase rules find the danger cues, a model trained on our own corpus judges them."""
 
+import csv
 import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-# Rows are in order of precedence: when several match, the first matching row names the line,
-# so a gas leak that has caught fire goes to the fire brigade, not the gas company.
-EMERGENCY_PHRASES = (
-    ("119", ("火灾", "着火", "起火", "失火", "冒烟起火", "爆炸", "被困电梯", "困在电梯", "电梯困人",
-             "关在电梯", "坍塌", "塌了", "倒塌", "塌方", "塌陷")),
-    ("120", ("煤气中毒", "一氧化碳中毒", "触电", "溺水")),
-    ("110", ("轻生", "跳楼", "自杀", "割腕", "电线掉落", "电线断落", "电线掉下", "高压线掉落", "持刀")),
-    ("gas", ("燃气泄漏", "煤气泄漏", "天然气泄漏", "燃气泄露", "煤气泄露", "天然气泄露", "漏气",
-             "闻到煤气味", "闻到燃气味", "煤气味", "燃气味")),
-)
+import numpy as np
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from threadpoolctl import threadpool_limits
+
+from classifier.pipeline import compose_text
+from classifier.tokenize import tokenize
+
+CORPUS = Path(__file__).parent / "data" / "urgency"
+SEED = Path(__file__).parent / "data" / "seed"
+# Seed complaints (written for the routing model) from categories that hold no emergency: all of
+# them train the model as normal, teaching it how ordinary complaints use danger words. Gas,
+# power and lift complaints are left out because some of them are live leaks, sparks and people trapped.
+SEED_WITHOUT_EMERGENCIES = ("air", "construction", "consumer", "elderly_aid", "enrollment", "food_safety",
+                            "house_delivery", "household", "housing_security", "illegal_building",
+                            "medical_insurance", "medical_service", "noise", "property", "public_transport",
+                            "road_facility", "sanitation", "school_fees", "social_insurance", "tourism",
+                            "traffic", "wage_arrears", "water_pollution", "water_supply")
+# Frozen before any tuning and read only by the evaluation (bench/urgency_eval.py), never by training.
+HOLDOUT = CORPUS / "holdout.csv"
+LEVELS = ("normal", "urgent", "emergency")
 # What a person reads for each transfer_hint code.
 TRANSFER_LINES = {"110": "公安110", "119": "消防119", "120": "急救120", "gas": "燃气公司抢修电话"}
 
-_LINE_OF = {phrase: line for line, phrases in EMERGENCY_PHRASES for phrase in phrases}
-_PHRASE = re.compile("|".join(sorted(map(re.escape, _LINE_OF), key=len, reverse=True)))
+# Words that may signal danger, by kind, in the order of precedence of their transfer lines: a
+# live cue of the first kind found names the line, so a gas leak that caught fire goes to 119, a
+# fight with blood to 110 and a poisoning by gas to 120. The words are deliberately broad: they
+# only decide which texts the model reads, and around which words.
+CUES = {
+    "wire_down": ("110", "电线断|电线掉|电线被|线断了|掉在地上|高压线断|高压线掉|高压线吹断|垂到地上|"
+                         "电线断落|电线掉落"),
+    "fire": ("119", "着火|起火|纵火|放火|失火|火灾|火警|火情|山火|烧起来|烧着|烧了|着了|火苗|明火|大火|火光|"
+                    "火势|火焰|浓烟|冒烟|黑烟|爆炸|爆燃|炸了|自燃|燃烧|冒火|火星|火花|打火|烧焦|焦味|焦糊"),
+    "shock": ("120", "触电|电到|被电|电击|电打|电倒"),
+    "self_harm": ("110", "不想活|活不下去|活着没意思|轻生|自杀|跳楼|跳河|跳江|跳下|往下跳|要跳|割腕|割手腕|割了手|"
+                         "割自己|划自己|寻死|想死|去死|一死了之|了结|结束生命|结束自己|安眠药|遗书|撑不下去"),
+    "violence": ("110", "刀|砍|捅|扎了|打人|打架|打我|打起来|打伤|打倒|被打|斗殴|群架|行凶|见血|抢|杀|棍|钢管|砖头|"
+                        "砸门|砸店|砸车|砸头|摔东西|砸东西|勒住|绑|家暴|追着|威胁|闯进|进贼|拉上车"),
+    "traffic": ("120", "车祸|撞|追尾|翻车|车翻|刮倒|碾|轧"),
+    "trapped": ("119", "被困|困在|困人|困了|关在|锁在|反锁|卡在|卡住|出不来|出不去|下不来|上不来|打不开"),
+    "collapse": ("119", "倒塌|坍塌|塌方|塌陷|塌了|要塌|压塌|垮|墙倒|楼倒|房倒|架倒|架子倒|滑坡|泥石流|被埋|"
+                        "埋了|压住|压在|砸到|砸伤|掉下来|裂缝|裂开|桥断"),
+    "poisoning": ("120", "中毒|上吐下泻|呕吐|吐了|在吐|都吐|拉肚子|腹泻|农药|老鼠药|误食|误吃|误喝|吃错药|当水喝|"
+                         "有毒|毒气|蘑菇|刺鼻"),
+    "drowning": ("120", "溺水|落水|掉进|掉到|掉下去|掉河|滑下去|冲走|卷到|沉下去|淹|扑腾|漂在|"
+                        "不会游泳|吐水"),
+    "gas": ("gas", "煤气|煤器|燃气|天然气|液化气|漏气|泄漏|泄露|臭鸡蛋味|喷气|冒气"),
+    "medical": ("120", "晕|昏|鱼刺卡住|倒地|倒下|倒在|躺在地|躺地|不省人事|没反应|叫不醒|叫不应|不醒|没意识|抽搐|抽筋|"
+                       "口吐白沫|呼吸|喘不|没气|心跳|心脏|胸口疼|胸闷|中风|嘴歪|流血|出血|是血|满头|血流|血止不住|"
+                       "摔|噎|过敏|中暑|休克|救护车|急救|不动了|动不了|呻吟|受伤"),
+    "electricity": ("119", "电线|电缆|插座|插头|插线板|配电|电表箱|电箱|变压器|高压线|漏电|短路"),
+    "help": (None, "救命|救人|快来|出人命|死人|危险"),
+    # Everyday words that contain a danger word ("打不着火") and say none: matched first, they hide it.
+    "idiom": (None, "被电信|打不着火|点不着火|打不着|点不着|火锅|上火|发火|火车|火葬|火化|刀片|剪刀|菜刀在哪"),
+}
+_KIND_OF = {word: kind for kind, (_, words) in reversed(CUES.items()) for word in words.split("|")}
+_PRECEDENCE = {kind: rank for rank, kind in enumerate(CUES)}
+_CUE = re.compile("|".join(sorted(_KIND_OF, key=len, reverse=True)))
+# What says an emergency is under way rather than told about: the model weighs it, it decides nothing.
+_SEVERE = re.compile("快来|快点|赶紧|救命|救人|叫不醒|叫不应|没反应|不动了|没有呼吸|没气|昏迷|不省人事|很多血|是血|"
+                     "血止不住|火很大|烧起来|出不来|打不开|冲走|沉下去|被埋|压住|还在|正在|一直在")
+
 _CLAUSE = r"[^，。！？；,.!?;\s]"
-# "没有着火", "未发生火灾", "防溺水": the danger is denied or only being prevented. The markers are
-# few and near, because dismissing a real emergency costs more than a false alarm.
+# "没有着火", "不是漏气", "防溺水": the danger is denied or only being prevented.
 _DENIED = re.compile(rf"((没有|没|未|不是|并非|不会|无人|防止|预防|谨防|避免|以防|慢性){_CLAUSE}{{0,2}}|防)$")
-# "随时可能倒塌", "一旦发生火灾", "存在火灾隐患": a hazard worth hurrying, not an emergency under way.
-_HAZARD_BEFORE = re.compile(rf"(可能|随时|担心|害怕|容易|险些|差点|如果|一旦|万一|哪天|以免|难道){_CLAUSE}{{0,4}}$")
-_HAZARD_AFTER = re.compile(rf"^{_CLAUSE}{{0,2}}(隐患|风险|危险|的可能)")
+# "随时可能倒塌", "担心以后会漏气", "存在火灾隐患": a hazard worth hurrying, not an emergency under way.
+_HAZARD_BEFORE = re.compile(
+    rf"(可能|随时|担心|害怕|怕|容易|险些|差点|如果|一旦|万一|哪天|迟早|以免|难道){_CLAUSE}{{0,6}}$")
+_HAZARD_AFTER = re.compile(rf"^{_CLAUSE}{{0,3}}(隐患|风险|危险|的可能|怎么办)")
+# Whole-text evidence the character n-grams see only piecemeal.
+_MARKERS = {
+    "past": re.compile("去年|前年|上个?月|上周|上次|前几天|前些天|之前|以前|曾经|几年前|那次|那起|那场|昨天|"
+                       "昨晚|过一次"),
+    "settled": re.compile("已经(处理|修|灭|救|好|看|醒|赔)|处理完|修好|没事|好了|报销|赔偿|理赔|进度|认定|结果|"
+                          "没人受伤|没有人受伤|没受伤"),
+    "mistaken": re.compile("以为|其实|原来是|弄错|虚惊|不用来"),
+    "prevent": re.compile("预防|防止|避免|以防|宣传|教育|培训|演练|建议|能不能|希望"),
+    "hyperbole": re.compile("得要死|死了|死人|要命|气死|累死|热死|吵死|吓死|逼疯|崩溃|吐血|真想死|想死的心|气得|急得|"
+                            "心里|简直|一样|似的|老百姓"),
+    "money": re.compile("工资|房租|房贷|房价|物价|退休金|押金|费|价|收费|充值|卡|发票|补贴|赔"),
+    "service": re.compile("申请|手续|办理|投诉|举报|态度|通知|听证|多久|为什么|不给|物业|公司|安检|维修|修一下|检修"),
+    "wear": re.compile("老化|隐患|开裂|锈|年久|破损|松动|歪了"),
+    "now": re.compile("快来|快点|赶紧|马上|救命|现在|正在|还在|刚才|刚刚|突然|一直"),
+    "ask": re.compile("请问|想问|咨询|怎么申请|如何|在哪里|找哪个|是不是要|怎么找"),
+}
+# Context kept on each side of a cue: long messages are read only around their cues.
+WINDOW = 24
+# An emergency needs this probability; chosen by grouped cross-validation (bench/urgency_eval.py).
+EMERGENCY_THRESHOLD = 0.5
+C = 30.0
 
 
 @dataclass(frozen=True)
@@ -35,18 +110,169 @@ class Urgency:
 
 
 def detect(text):
-    """Return the urgency of a ticket's text from the danger phrases it mentions."""
-    emergencies, hazards = [], []
-    for match in _PHRASE.finditer(text):
-        before, after = text[max(0, match.start() - 8):match.start()], text[match.end():match.end() + 8]
-        if _DENIED.search(before):
-            continue
-        hazard = _HAZARD_BEFORE.search(before) or _HAZARD_AFTER.search(after)
-        (hazards if hazard else emergencies).append(match.group())
-    if emergencies:
-        lines = {_LINE_OF[phrase] for phrase in emergencies}
-        hint = next(line for line, _ in EMERGENCY_PHRASES if line in lines)
-        return Urgency("emergency", tuple(dict.fromkeys(emergencies)), hint)
-    if hazards:
-        return Urgency("urgent", tuple(dict.fromkeys(hazards)))
+    """Return the urgency of a ticket's text: its danger cues, judged in context by the model."""
+    return judge(text, model())
+
+
+def judge(text, level_model, threshold=EMERGENCY_THRESHOLD):
+    """detect() with the given model: what the evaluation calls with the models of its folds."""
+    cues = _cues(text)
+    if not cues:
+        return Urgency("normal")
+    probabilities = level_model.predict_proba(text, _signals(cues, text))
+    phrases = tuple(dict.fromkeys(cue.word for cue in cues))
+    if probabilities[LEVELS.index("emergency")] >= threshold:
+        return Urgency("emergency", phrases, _line(cues))
+    # A hazard the rules see ("随时可能倒塌") stays urgent even when the model calls the text normal.
+    hazard = any(cue.state == "hazard" or cue.word == "危险" for cue in cues) or _MARKERS["wear"].search(text)
+    if hazard or probabilities[LEVELS.index("urgent")] > probabilities[LEVELS.index("normal")]:
+        return Urgency("urgent", phrases)
     return Urgency("normal")
+
+
+@dataclass(frozen=True)
+class _Cue:
+    word: str
+    kind: str
+    state: str  # "live", "denied" or "hazard"
+
+
+def _cues(text):
+    """The danger words of a text, each with its kind and whether the words just before or after deny it
+    ("没有着火"), prevent it ("防溺水") or make it a hazard ("担心以后会漏气")."""
+    cues = []
+    for match in _CUE.finditer(text):
+        before, after = text[max(0, match.start() - 10):match.start()], text[match.end():match.end() + 8]
+        if _DENIED.search(before):
+            state = "denied"
+        elif _HAZARD_BEFORE.search(before) or _HAZARD_AFTER.search(after):
+            state = "hazard"
+        else:
+            state = "live"
+        cues.append(_Cue(match.group(), _KIND_OF[match.group()], state))
+    return cues
+
+
+def _line(cues):
+    """The line of the highest-ranking kind among the live cues (among all cues when none is live);
+    a bare cry for help ("救命") goes to the police."""
+    lined = [cue for cue in cues if CUES[cue.kind][0]]
+    live = [cue for cue in lined if cue.state == "live"] or lined
+    return CUES[min(live, key=lambda cue: _PRECEDENCE[cue.kind]).kind][0] if live else "110"
+
+
+def _signals(cues, text):
+    """What the rules say about a text: its cues' kinds and states, and whole-text markers."""
+    found = {"bias": 1.0}
+    for cue in cues:
+        found[f"kind={cue.kind}"] = found[cue.state] = 1.0
+        found[f"{cue.kind}={cue.state}"] = 1.0
+    found.update({name: 1.0 for name, marker in _MARKERS.items() if marker.search(text)})
+    if _SEVERE.search(text):
+        found["severe"] = 1.0
+    return found
+
+
+def windows(texts):
+    """Each text cut down to the stretches around its cues, joined by a separator."""
+    return [_window(text) for text in texts]
+
+
+def _window(text):
+    spans = []
+    for match in _CUE.finditer(text):
+        start, end = max(0, match.start() - WINDOW), match.end() + WINDOW
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    return "|".join(text[start:end] for start, end in spans)
+
+
+def signals(texts):
+    """_signals() of each text, for the pipeline."""
+    return [_signals(_cues(text), text) for text in texts]
+
+
+def build_pipeline():
+    """Raw text → level: character n-grams and jieba words around the cues beside the rules' signals,
+    into one logistic regression."""
+    def around_cues(vectorizer):
+        return Pipeline([("window", FunctionTransformer(windows)), ("tfidf", vectorizer)])
+    features = FeatureUnion([
+        ("chars", around_cues(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True))),
+        ("words", around_cues(TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False,
+                                              ngram_range=(1, 2), sublinear_tf=True))),
+        ("rules", Pipeline([("signals", FunctionTransformer(signals)), ("vector", DictVectorizer())])),
+    ])
+    return Pipeline([("features", features),
+                     ("model", LogisticRegression(C=C, class_weight="balanced", max_iter=2000))])
+
+
+def read_corpus(paths=None):
+    """Rows (text, level, line, group) of the corpus files, the held-out file excepted."""
+    paths = paths or sorted(path for path in CORPUS.glob("*.csv") if path != HOLDOUT)
+    rows = []
+    for path in paths:
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows.extend((row["text"], row["level"], row["line"], row["group"]) for row in csv.DictReader(handle))
+    return rows
+
+
+def seed_complaints():
+    """Rows (text, "normal", "", group) of the seed complaints that hold no emergency."""
+    rows = []
+    for name in SEED_WITHOUT_EMERGENCIES:
+        with open(SEED / f"{name}.csv", encoding="utf-8", newline="") as handle:
+            rows.extend((compose_text(row["subject"], row["text"]), "normal", "", f"seed-{name}")
+                        for row in csv.DictReader(handle))
+    return rows
+
+
+def train(rows):
+    """The level model from corpus rows and the seed complaints; only texts with a cue are ever judged."""
+    judged = [row for row in rows + seed_complaints() if _CUE.search(row[0])]
+    # One thread: with the cores busy, OpenMP threads make this small fit twenty times slower.
+    with threadpool_limits(1):
+        pipeline = build_pipeline().fit([r[0] for r in judged], [LEVELS.index(r[1]) for r in judged])
+    return CompiledModel(pipeline)
+
+
+@cache
+def model():
+    """The level model, trained from the shipped corpus at first use in this process."""
+    return train(read_corpus())
+
+
+class CompiledModel:
+    """A fitted pipeline's arithmetic for one text at a time, with the same probabilities.
+
+    scikit-learn spends about 10 ms per call checking and stacking inputs of one row; the sums
+    themselves take microseconds, and detect() has to stay well under a millisecond.
+    """
+
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+        self._blocks, offset = [], 0
+        for _, block in pipeline.named_steps["features"].transformer_list:
+            vectorizer = block.steps[-1][1]
+            if isinstance(vectorizer, TfidfVectorizer):
+                self._blocks.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset))
+            else:
+                self._signals = {name: offset + index for name, index in vectorizer.vocabulary_.items()}
+            offset += len(vectorizer.vocabulary_)
+        model = pipeline.named_steps["model"]
+        self._weights, self._intercept = model.coef_.T.copy(), model.intercept_
+
+    def predict_proba(self, text, signals):
+        """Probabilities of normal, urgent, emergency for a text with a cue and its _signals()."""
+        scores = self._intercept + self._weights[[self._signals[n] for n in signals if n in self._signals]].sum(axis=0)
+        window = _window(text)
+        for analyze, vocabulary, idf, offset in self._blocks:
+            counts = Counter(term for term in analyze(window) if term in vocabulary)
+            if counts:
+                index = np.fromiter((vocabulary[term] for term in counts), dtype=np.intp, count=len(counts))
+                tfidf = (1 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))) * idf[index]
+                scores = scores + tfidf @ self._weights[offset + index] / np.linalg.norm(tfidf)
+        scores = np.exp(scores - scores.max())
+        return scores / scores.sum()

@@ -8,7 +8,9 @@ accesslog = "-"
 
 def post_worker_init(worker):
     """Each worker builds and prunes its similarity index in a thread of its own, started here
-    at boot and never inside a request."""
+    at boot and never inside a request; and trains its urgency model before the first call."""
+    from classifier import urgency
     from hotline.routing.similar import start_maintainer
 
     start_maintainer(worker.wsgi)
+    urgency.model()

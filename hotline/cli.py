@@ -8,6 +8,7 @@ from sqlalchemy import select
 from hotline.auth.models import User
 from hotline.demo import seed_demo
 from hotline.directory import calendar
+from hotline.directory.cli import calendar_cli
 from hotline.directory.models import Department
 from hotline.extensions import db
 from hotline.jobs.cli import jobs_group, scheduler_command
@@ -25,6 +26,7 @@ def register(app):
     app.cli.add_command(scheduler_command)
     app.cli.add_command(jobs_group)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(calendar_cli)
 
 
 @click.command("setup")

@@ -49,7 +49,8 @@ NOTIFICATION_KINDS = {
     "extension_requested": "延期申请",
     "reply_review": "待审核回复",
 }
-RECORD_STATUSES = {"open": "待说明", "explained": "已说明", "accepted": "说明已采纳", "confirmed": "确认责任"}
+RECORD_STATUSES = {"open": "待说明", "explained": "已说明", "accepted": "说明已采纳", "confirmed": "确认责任",
+                   "withdrawn": "已撤销"}
 ASSIGNMENT_KINDS = {"dispatch": "派单", "redo": "重办"}
 STATES = {
     "received": "已受理",
@@ -85,6 +86,8 @@ ACTIONS = {
     "invalidate": "无效工单",
     "urge": "催办",
     "supervise": "督办",
+    # A system event, not a workflow action: the calendar job moved the deadlines.
+    "recompute": "时限重算",
 }
 
 ROLES = {
@@ -117,6 +120,8 @@ AUDIT_ACTIONS = {
     "rollback": "回滚模型",
     "retire": "停用",
     "import": "导入",
+    "train": "训练模型",
 }
 DEPARTMENT_KINDS = {"municipal": "市直部门", "utility": "公共服务企业", "district": "区县政府"}
 LIMIT_UNITS = {"clock_minutes": "自然分钟", "working_minutes": "工作分钟", "working_days": "工作日"}
+CALENDAR_KINDS = {"holiday": "法定节假日", "workday": "调休上班", "default": "恢复默认"}

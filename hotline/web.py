@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from hotline import labels
 from hotline.api import handle_hotline_error, handle_http_error, is_api_request
 from hotline.auth.models import User
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import missing_years, work_calendar
 from hotline.errors import HotlineError
 from hotline.extensions import db, login_manager
 from hotline.notifications import service as notifications
@@ -119,7 +119,15 @@ def _layout():
             "nav_sections": sections,
             "unread": db.session.scalar(select(func.count()).select_from(
                 notifications.for_user(user, True).subquery())),
-            "recent_notifications": db.session.scalars(notifications.for_user(user, True).limit(5)).all()}
+            "recent_notifications": db.session.scalars(notifications.for_user(user, True).limit(5)).all(),
+            "calendar_missing": _calendar_missing(user)}
+
+
+def _calendar_missing(user):
+    """For admins: this year and next without a holiday arrangement (the banner asks them to enter it)."""
+    if Role.ADMIN not in user.roles:
+        return []
+    return missing_years(utcnow().astimezone(work_calendar().tz).date())
 
 
 def local_time(moment, fmt="%Y-%m-%d %H:%M"):

@@ -20,9 +20,10 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 DEMO_PASSWORD = "hotline-demo"
 MODEL_DIR = tempfile.mkdtemp(prefix="hotline-models-")
 # Rows the tests may add; everything else (calendar, policies, demo city) is seeded once.
-MUTABLE = ("audit_entries", "job_runs", "job_locks", "daily_briefings", "notifications", "report_days",
-           "classifier_models", "accountability_records", "ticket_events", "revisits", "extension_requests",
-           "assignment_assists", "assignments", "tickets", "ticket_sequences")
+MUTABLE = ("audit_entries", "calendar_recomputes", "hotspot_snapshots", "job_runs", "job_locks",
+           "daily_briefings", "notifications", "report_days", "classifier_models", "accountability_records",
+           "ticket_events", "revisits", "extension_requests", "assignment_assists", "assignments", "tickets",
+           "ticket_sequences", "training_requests")
 
 
 def _postgres_schema(url, schema, drop_only=False):

@@ -13,9 +13,12 @@ from hotline.audit import service as audit
 from hotline.auth import users
 from hotline.auth.access import roles_required, token_required
 from hotline.directory import admin as directory
+from hotline.directory import calendar
 from hotline.directory.calendar import work_calendar
+from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.labels import AUDIT_ACTIONS, AUDIT_ENTITIES
+from hotline.routing import registry, training_requests
 from hotline.tickets import schemas
 from hotline.tickets.workflow import Role
 
@@ -198,3 +201,122 @@ def admin_put_working_hours():
     hours = directory.change_working_hours(json_body(), g.user, current_app.config)
     db.session.commit()
     return jsonify(hours=hours)
+
+
+# --- Classifier models: list with held-out scores, training as a scheduler job, activation, rollback.
+
+MODELS_ONLY = "只有系统管理员可以管理分类模型"
+
+
+class ModelList(Out):
+    items: list[dict]
+    training: dict | None
+
+
+class TrainRequestInput(schemas.Input):
+    pass
+
+
+class RollbackInput(schemas.Input):
+    kind: Literal[registry.KINDS]
+
+
+@bp.get("/admin/models")
+@token_required
+@roles_required({Role.ADMIN}, MODELS_ONLY)
+@document("分类模型及其留出集指标、最近一次训练（管理员）", response=ModelList)
+def admin_list_models():
+    latest = training_requests.latest()
+    return jsonify(items=[m.to_dict() for m in registry.models()], training=latest and latest.to_dict())
+
+
+@bp.post("/admin/models/train")
+@token_required
+@roles_required({Role.ADMIN}, MODELS_ONLY)
+@document("从已确认工单训练（管理员；由调度进程执行，进度见模型列表）", body=TrainRequestInput, status=202)
+def admin_train_models():
+    # The body is optional: an empty POST asks for the one kind of training there is.
+    schemas.parse(TrainRequestInput, json_body() if request.get_data() else {})
+    row = training_requests.request_training(g.user)
+    db.session.commit()
+    return jsonify(row.to_dict()), 202
+
+
+@bp.post("/admin/models/<version>/activate")
+@token_required
+@roles_required({Role.ADMIN}, MODELS_ONLY)
+@document("启用模型（管理员）", path_params={"version": "模型版本"})
+def admin_activate_model(version):
+    row = registry.activate(version, actor=g.user)
+    db.session.commit()
+    return jsonify(row.to_dict())
+
+
+@bp.post("/admin/models/rollback")
+@token_required
+@roles_required({Role.ADMIN}, MODELS_ONLY)
+@document("回滚到此前启用的模型（管理员）", body=RollbackInput)
+def admin_rollback_model():
+    params = schemas.parse(RollbackInput, json_body())
+    row = registry.rollback(params.kind, actor=g.user)
+    db.session.commit()
+    return jsonify(row.to_dict())
+
+
+# --- the working calendar -------------------------------------------------------------------
+# Changes are queued for the calendar_recompute job, which moves open tickets' deadlines.
+
+class CalendarOut(Out):
+    year: int
+    source: str | None
+    days: list[dict]
+
+
+class CalendarImportOut(Out):
+    years: list[int]
+    holidays: int
+    workdays: int
+    dry_run: bool
+
+
+def _calendar_day(year, text):
+    day = calendar.parse_day(text)
+    if day is None:
+        raise InvalidInput(f"日期“{text}”无效，应为 YYYY-MM-DD", code="invalid_date", details={"date": text})
+    if day.year != year:
+        raise InvalidInput(f"{text} 不在 {year} 年", code="invalid_date", details={"date": text, "year": year})
+    return day
+
+
+@_admin_route("/admin/calendar/<int:year>", "一年的法定节假日和调休上班日（source 为空：尚未录入，按周一至周五）",
+              ["GET"], response=CalendarOut, path_params={"year": "年份"})
+def admin_get_calendar(year):
+    calendar.check_year(year)
+    return jsonify(year=year, source=calendar.year_source(year),
+                   days=[calendar.day_dict(d) for d in calendar.year_days(year)])
+
+
+@_admin_route("/admin/calendar/<int:year>/<day>",
+              "设置某天：holiday 法定节假日、workday 调休上班（周六日）、default 恢复默认", ["PUT"],
+              body=calendar.DayChange, path_params={"year": "年份", "day": "日期 YYYY-MM-DD"})
+def admin_put_calendar_day(year, day):
+    state = calendar.set_day(_calendar_day(year, day), json_body(), g.user)
+    db.session.commit()
+    return jsonify(state)
+
+
+@_admin_route("/admin/calendar/import", "导入节假日安排：请求体为 UTF-8 CSV 文本（Content-Type: text/csv），"
+              "每行 日期,类型,名称，类型为 holiday 或 workday，可有表头；文件中的年份整年替换；"
+              "?dry_run=true 只检查。任何一行有错：400，details.errors 列出各行号与原因，不写入任何数据",
+              ["POST"], response=CalendarImportOut)
+def admin_import_calendar():
+    dry_run = request.args.get("dry_run", "false").lower()
+    if dry_run not in ("true", "false", "1", "0"):
+        raise InvalidInput("dry_run 应为 true 或 false", details={"dry_run": dry_run})
+    try:
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("CSV 文件须为 UTF-8 编码", code="invalid_calendar_file") from None
+    result = calendar.import_csv(text, g.user, dry_run=dry_run in ("true", "1"))
+    db.session.commit()
+    return jsonify(result.to_dict())

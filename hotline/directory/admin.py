@@ -6,7 +6,7 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import exists, select
 
 from hotline.audit import service as audit
-from hotline.directory.calendar import WORKING_HOURS
+from hotline.directory.calendar import WORKING_HOURS, request_recompute
 from hotline.directory.models import Category, Department, Setting, TimeLimitPolicy
 from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.extensions import db
@@ -242,6 +242,8 @@ def change_working_hours(data, actor, config):
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "calendar", WORKING_HOURS, "update", {"hours": before}, {"hours": value})
+    if value != before:
+        request_recompute(f"工作时间改为 {value}", actor)
     return value
 
 

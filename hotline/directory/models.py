@@ -97,3 +97,16 @@ class TimeLimitPolicy(db.Model):
     complete_unit: Mapped[str] = mapped_column(String(16))
     contact_minutes: Mapped[int | None]
     onsite_minutes: Mapped[int | None]
+
+
+class CalendarRecompute(db.Model):
+    """A calendar or working-hours change whose open tickets' deadlines the job has yet to recompute."""
+
+    __tablename__ = "calendar_recomputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(50))
+    # NULL while pending; the job looks pending rows up by this index every minute.
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

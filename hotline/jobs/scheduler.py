@@ -53,7 +53,10 @@ SCHEDULES = {
     "deadline_sweep": Schedule(minutes=1),
     "revisit_queue": Schedule(minutes=5),
     "daily_briefing": Schedule(daily_at=time(8, 0)),
+    "hotspots": Schedule(minutes=15),
     "retrain": Schedule(daily_at=time(2, 30)),
+    "train_models": Schedule(minutes=1),
+    "calendar_recompute": Schedule(minutes=1),
 }
 
 

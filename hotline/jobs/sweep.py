@@ -123,6 +123,11 @@ class _Batch:
     def hold_to_account(self, ticket, kind, clock, level):
         assignment_id, department_id = self.assignments[ticket.id]
         record = self.records.get((assignment_id, kind))
+        if record is not None and record.status == "withdrawn":
+            # A calendar change had made it wrong; the clock, recomputed, has now run out after all.
+            record.status, record.due_at, record.detected_at, record.severity = "open", clock.due_at, self.now, level
+            self.summary["records"] += 1
+            return True
         if record is not None:
             if level == "severely_overdue":
                 record.severity = level

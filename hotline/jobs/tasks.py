@@ -1,11 +1,13 @@
 """The jobs: plain idempotent functions of `now`, each returning a JSON-able summary."""
 from sqlalchemy import exists, select
 
+from hotline.directory.recompute import calendar_recompute
 from hotline.extensions import db
 from hotline.jobs.briefing import daily_briefing
 from hotline.jobs.sweep import deadline_sweep
 from hotline.notifications.models import Notification
 from hotline.notifications.service import notice, send
+from hotline.reports import snapshots
 from hotline.tickets.models import Ticket
 from hotline.tickets.workflow import Role, State
 
@@ -32,9 +34,20 @@ def retrain(now):
     return retrain_models(now)
 
 
+def train_models(now):
+    """Training requested from the models page; returns at once when none is waiting. Imported
+    here for the same reason as retrain."""
+    from hotline.routing.training import train_requested
+
+    return train_requested(now)
+
+
 JOBS = {
     "deadline_sweep": deadline_sweep,
     "revisit_queue": revisit_queue,
     "daily_briefing": daily_briefing,
+    "hotspots": snapshots.refresh,
     "retrain": retrain,
+    "train_models": train_models,
+    "calendar_recompute": calendar_recompute,
 }

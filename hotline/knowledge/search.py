@@ -1,4 +1,4 @@
-"""Text search over active articles, rebuilt in each process when an article changes."""
+"""Text search over the articles in force today, rebuilt in each process when an article changes or the day turns."""
 import threading
 from dataclasses import dataclass, field
 
@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from classifier.pipeline import compose_text
 from classifier.similar import SimilarityIndex
 from hotline.extensions import db
+from hotline.knowledge import articles as knowledge_articles
 from hotline.knowledge.models import KnowledgeArticle
 from hotline.refresh import Refreshed, app_state
 
@@ -19,22 +20,25 @@ class _Built:
     titles: dict = field(default_factory=dict)
 
 
-def _stamp():
-    return tuple(db.session.execute(
+def _stamp(day):
+    # Every article counts, not only current ones: a change to any (its dates, its retirement)
+    # moves the latest updated_at. The day is in the stamp, so that an article whose validity
+    # ends (or begins) at midnight drops out (or comes in) without anyone changing it.
+    return (day, *db.session.execute(
         select(func.count(KnowledgeArticle.id), func.max(KnowledgeArticle.updated_at))
-        .where(KnowledgeArticle.active)
     ).one())
 
 
 def _index_for_current_articles():
-    """The search index of the active articles, rebuilt only when they changed."""
-    stamp = _stamp()
+    """The search index of the articles in force today, rebuilt only when that set may differ."""
+    day = knowledge_articles.today()
+    stamp = _stamp(day)
     built = app_state("hotline.knowledge", _Built)
     with built.lock:
         if built.stamp != stamp:
             articles = db.session.execute(
                 select(KnowledgeArticle.id, KnowledgeArticle.title, KnowledgeArticle.body)
-                .where(KnowledgeArticle.active)
+                .where(knowledge_articles.current_clause(day))
             ).all()
             texts = [compose_text(a.title, a.body) for a in articles]
             # A caller's words meet a short title and a long body on different scales: each

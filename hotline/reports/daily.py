@@ -1,12 +1,18 @@
-"""Report counters per local day and department, kept by the workflow service as tickets change.
+"""Report counters per local day, by department and by cuts of ticket dimensions, kept by the workflow service.
 
-A year of tickets is a million rows and a year of dispatch spells a few hundred thousand;
-a year of this table is a few thousand. Each counter sits in the row of the local day of
-its own period column (SPEC §7, definitions.py): tickets by creation, spells by start, by
-sign and completion due time, by reply and by the revisit that ended them. Only on-time
-spells are counted here: whether an open spell is late depends on the clock, and whether a
-late one has an accountability record on the deadline sweep, so late spells stay with the
-live queries (queries.py), which read them from small partial indexes (indexes.py).
+A year of tickets is a million rows and a year of dispatch spells a few hundred thousand.
+Each counter sits in the rows of the local day of its own period column (SPEC §7,
+definitions.py): tickets by creation, spells by start, by sign and completion due time, by
+reply and by the revisit that ended them. Only on-time spells are counted here: whether an
+open spell is late depends on the clock, and whether a late one has an accountability
+record on the deadline sweep, so late spells stay with the live queries (queries.py), which
+read them from small partial indexes (indexes.py).
+
+Every count is kept once per cut: a cut names the dimensions its rows keep (department,
+category, area, channel), the others holding their blank value. "department" alone is a few
+thousand rows a year and answers the unfiltered reports; a report filtered or grouped by up
+to two dimensions sums the one cut of exactly those (queries.py). Rows are sparse: only
+cells something counted for exist.
 
 `subscribe()` (called by create_app) listens to the workflow service's signals and swaps what
 a ticket counted for before each change for what it counts for after, in the same
@@ -15,9 +21,10 @@ is worked out with the calendar as it stands at the change.
 """
 from collections import Counter, defaultdict
 from datetime import date
+from itertools import combinations, repeat
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import String, delete, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,15 +40,35 @@ NO_DEPARTMENT = 0
 COUNTERS = ("received", "answered", "dispatched", "returned", "sign_on_time", "on_time",
             "approved", "revisited", "revisits", "satisfied", "unsatisfied", "reached",
             "resolved", "redos", "handled", "handling_minutes")
+DIMENSIONS = ("department", "category", "area", "channel")
+# A dimension's value in a cut that does not keep it, and for a ticket without one
+# (no department, no category, no area): primary-key columns cannot be NULL either.
+BLANK = (NO_DEPARTMENT, 0, "", "")
+# Every dimension alone and every pair: each report filters or groups by at most two.
+CUTS = {"+".join(dims): tuple(d in dims for d in DIMENSIONS)
+        for size in (1, 2) for dims in combinations(DIMENSIONS, size)}
+
+
+def cut(dimensions):
+    """The cut keeping exactly these dimensions (none: the department cut, summed); None if no cut does."""
+    name = "+".join(d for d in DIMENSIONS if d in dimensions) or "department"
+    return name if name in CUTS else None
 
 
 class ReportDay(db.Model):
-    """One local day of one department (the ticket's final one, or the spell's)."""
+    """One local day of one cell of one cut: department, category, area and channel, or blanks."""
 
     __tablename__ = "report_days"
+    # Reports read one cut's range of days: on SQLite the rows themselves are in that order.
+    __table_args__ = {"sqlite_with_rowid": False}
 
+    cut: Mapped[str] = mapped_column(String(40), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
+    # The ticket's final department for ticket counters, the spell's for spell counters.
     department_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    category_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    area: Mapped[str] = mapped_column(String(50), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(12), primary_key=True)
     # Tickets by creation day.
     received: Mapped[int] = mapped_column(default=0, server_default="0")
     answered: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -65,8 +92,11 @@ class ReportDay(db.Model):
     redos: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
+KEY = ("cut", "day", "department_id", "category_id", "area", "channel")
+
+
 def contributions(ticket, spells, revisits, calendar):
-    """What one ticket adds to the table: {(day, department_id, counter): amount}.
+    """What one ticket adds to the department cut: {(day, department_id, counter): amount}.
 
     Works on ORM objects and on plain rows alike; the SQL of the same definitions is in
     queries.py, and tests/reports compare the two.
@@ -108,11 +138,31 @@ def contributions(ticket, spells, revisits, calendar):
     return counts
 
 
+def cells(ticket, counts, into=None):
+    """One ticket's contributions spread over every cut: {row key (KEY): {counter: amount}}.
+
+    Every row of a ticket has its category, area and channel: the ticket's own at this moment.
+    """
+    into = defaultdict(dict) if into is None else into
+    own = (ticket.category_id or 0, ticket.area or "", ticket.channel)
+    keys = {}  # the rows of one day and department, in every cut
+    for (day, department_id, name), amount in counts.items():
+        if (day, department_id) not in keys:
+            values = (department_id, *own)
+            keys[day, department_id] = [
+                (cut, day, *(v if k else b for v, k, b in zip(values, kept, BLANK, strict=True)))
+                for cut, kept in CUTS.items()]
+        for key in keys[day, department_id]:
+            row = into[key]
+            row[name] = row.get(name, 0) + amount
+    return into
+
+
 def snapshot(ticket):
-    """What a ticket, with its spells and revisits, counts for at this moment."""
+    """What a ticket, with its spells and revisits, counts for at this moment, in every cut."""
     spells = ticket.assignments
     revisits = ticket.revisits if any(s.end_reason == "revisited" for s in spells) else ()
-    return contributions(ticket, spells, revisits, work_calendar())
+    return cells(ticket, contributions(ticket, spells, revisits, work_calendar()))
 
 
 def subscribe():
@@ -131,45 +181,71 @@ def _after_change(change):
 
 def record(before, after):
     """Move the table by what a change did to one ticket: `after` minus `before`."""
-    change = Counter(after)
-    change.subtract(before)
-    # Cells in one order, so that two transactions never wait for each other's cells crosswise.
-    for (day, department_id), amounts in sorted(_cells(change).items()):
-        db.session.execute(_add(day, department_id, amounts))
+    moves = {}
+    for key in set(before) | set(after):
+        amounts = Counter(after.get(key, {}))
+        amounts.subtract(before.get(key, {}))
+        amounts = {name: amount for name, amount in amounts.items() if amount}
+        if amounts:
+            moves[key] = amounts
+    # Rows in one order, so that two transactions never wait for each other's rows crosswise.
+    for key, amounts in sorted(moves.items()):
+        db.session.execute(_add(db.session.get_bind(), amounts.keys()),
+                           {**dict(zip(KEY, key, strict=True)), **amounts})
 
 
-def _cells(counts):
-    cells = defaultdict(dict)
-    for (day, department_id, name), amount in counts.items():
-        if amount:
-            cells[day, department_id][name] = amount
-    return cells
-
-
-def _add(day, department_id, amounts):
+def _add(bind, names):
+    """INSERT of one row's counters `names`, adding them to the row's when it exists."""
     table = ReportDay.__table__
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]
-    stmt = dialect.insert(table).values(day=day, department_id=department_id, **amounts)
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[bind.dialect.name]
+    stmt = dialect.insert(table)
     return stmt.on_conflict_do_update(
-        index_elements=[table.c.day, table.c.department_id],
-        set_={name: table.c[name] + stmt.excluded[name] for name in amounts},
+        index_elements=[table.c[n] for n in KEY],
+        set_={name: table.c[name] + stmt.excluded[name] for name in names},
     )
 
 
 def rebuild(connection, chunk=20000):
-    """Recount the whole table from the tickets through `connection` (migration 0006, bulk loads)."""
+    """Recount the whole table from the tickets through `connection` (migrations 0006 and 0012, bulk loads)."""
+    if "cut" not in {column["name"] for column in inspect(connection).get_columns("report_days")}:
+        return  # migration 0006, run before 0012 gives the table its cuts (and recounts it)
     calendar = load_calendar(connection, current_app.config)
-    totals = Counter()
+    connection.execute(delete(ReportDay))
+    pending = defaultdict(dict)
     last = connection.scalar(select(func.max(Ticket.id))) or 0
     for first in range(0, last, chunk):
-        for ticket, spells, revisits in _tickets(connection, first, first + chunk):
-            totals.update(contributions(ticket, spells, revisits, calendar))
-    connection.execute(delete(ReportDay))
-    cells = _cells(totals)
-    if cells:
-        connection.execute(insert(ReportDay), [
-            {"day": day, "department_id": department_id, **{n: amounts.get(n, 0) for n in COUNTERS}}
-            for (day, department_id), amounts in sorted(cells.items())])
+        tickets = list(_tickets(connection, first, first + chunk))
+        if not tickets:
+            continue
+        # Later tickets count from their creation day on: rows of earlier days are complete,
+        # as long as tickets were created in id order (if not, adding them up still holds).
+        earliest = min(t.created_at for t, _, _ in tickets).astimezone(calendar.tz).date()
+        _flush(connection, pending, lambda day, earliest=earliest: day < earliest)
+        for ticket, spells, revisits in tickets:
+            cells(ticket, contributions(ticket, spells, revisits, calendar), pending)
+    _flush(connection, pending, lambda day: True)
+
+
+def _flush(connection, pending, done):
+    """Write the pending rows whose day is `done` straight through the driver.
+
+    A rebuild writes about a million rows: SQLAlchemy's handling of each row's parameters
+    would take several times as long as the database takes to store them.
+    """
+    keys = sorted(key for key in pending if done(key[1]))
+    if not keys:
+        return
+    compiled = _add(connection, COUNTERS).compile(dialect=connection.dialect)
+    names = tuple(column.name for column in ReportDay.__table__.columns)  # the statement's order
+    counters = names[len(KEY):]
+    to_day = ReportDay.__table__.c.day.type.bind_processor(connection.dialect) or (lambda day: day)
+    rows = [(key[0], to_day(key[1]), *key[2:], *map(amounts.get, counters, repeat(0)))
+            for key, amounts in ((key, pending.pop(key)) for key in keys)]
+    if compiled.positional:
+        assert tuple(compiled.positiontup) == names
+    else:
+        rows = [dict(zip(names, row, strict=True)) for row in rows]
+    connection.exec_driver_sql(compiled.string, rows)
 
 
 def _tickets(connection, first, last):
@@ -185,5 +261,6 @@ def _tickets(connection, first, last):
         spells[spell.ticket_id].append(spell)
     for revisit in rows(R.ticket_id, R.created_at, R.satisfaction, R.resolved, R.outcome):
         revisits[revisit.ticket_id].append(revisit)
-    for ticket in rows(T.id, T.state, T.created_at, T.final_department_id):
+    for ticket in rows(T.id, T.state, T.created_at, T.final_department_id, T.category_id, T.area,
+                       T.channel):
         yield ticket, spells[ticket.id], revisits[ticket.id]

@@ -5,19 +5,21 @@ to the family's own period column: tickets by creation, dispatch spells (assignm
 start, by sign due time, by completion due time, by reply and by revisit. Python only
 adds up the per-group counters and divides; it never walks tickets.
 
-Whole local days without ticket filters, in total, per department or per time bucket,
-read the daily table (daily.py) instead, plus the two deadline families over their late
-spells only, which are few and which the clock and the deadline sweep keep changing.
+Whole local days read the daily table (daily.py) instead: the one cut of it that keeps
+exactly the dimensions the report filters or groups by, plus the two deadline families over
+their late spells only, which are few and which the clock and the deadline sweep keep
+changing. Only a report needing three dimensions or more, or part of a day, counts live.
 """
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, Time, and_, case, cast, extract, func, literal, or_, select, true
+from sqlalchemy import Date, Integer, Time, and_, case, cast, extract, func, literal, or_, select, true
 
 from hotline.accountability.models import AccountabilityRecord
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
+from hotline.reports import daily
 from hotline.reports.daily import COUNTERS, ReportDay
 from hotline.reports.definitions import SATISFIED, SCORE_WEIGHTS
 from hotline.reports.indexes import LATE, SIGN_LATE
@@ -40,9 +42,10 @@ class Scope:
     category_ids: tuple | None = None
     area: str | None = None
     channel: str | None = None
+    is_enterprise: bool | None = None
 
     def without_department(self):
-        return Scope(self.start, self.end, self.now, None, self.category_ids, self.area, self.channel)
+        return replace(self, department_id=None)
 
 
 def period(date_from, date_to, tz):
@@ -118,19 +121,25 @@ def as_day(value):
 class Family:
     """One GROUP BY query: where it reads, which column dates it, which column is its department.
 
+    `counted` maps each counter to the condition a row meets to count in it (None: every row).
     `late` marks a deadline family: its spells that are not late are in the daily table.
     """
 
     source: object
     period_column: object
     department_column: object
-    counters: dict
+    counted: dict
     conditions: list = field(default_factory=list)
     needs_ticket: bool = False
     late: object = None
 
+    @property
+    def counters(self):
+        return {name: func.count() if condition is None else func.count(case((condition, 1)))
+                for name, condition in self.counted.items()}
+
     def late_part(self):
-        return Family(self.source, self.period_column, self.department_column, self.counters,
+        return Family(self.source, self.period_column, self.department_column, self.counted,
                       [*self.conditions, self.late], self.needs_ticket)
 
 
@@ -151,40 +160,44 @@ def _families(now):
     reached = R.satisfaction != "unreachable"
     return [
         Family(T, T.created_at, T.final_department_id, {
-            "received": func.count(),
-            "answered": func.count(case((T.state == State.ANSWERED, 1))),
+            "received": None,
+            "answered": T.state == State.ANSWERED,
         }, [T.state != State.INVALID]),
         Family(A.__table__, A.started_at, A.department_id, {
-            "dispatched": func.count(),
-            "returned": func.count(case((A.end_reason == "returned", 1))),
+            "dispatched": None,
+            "returned": A.end_reason == "returned",
         }),
         # A spell that ended (returned, merged) before its due time had no chance to be late.
         Family(A.__table__, A.sign_due_at, A.department_id, {
-            "sign_counted": func.count(),
-            "sign_on_time": func.count(case((A.signed_at <= A.sign_due_at, 1))),
+            "sign_counted": None,
+            "sign_on_time": A.signed_at <= A.sign_due_at,
         }, [or_(A.signed_at.is_not(None), A.sign_due_at < _ended_or(now))], late=SIGN_LATE),
         Family(A.__table__.outerjoin(AR, COMPLETE_RECORD), A.complete_due_at, A.department_id, {
-            "complete_counted": func.count(),
-            "on_time": func.count(case((A.replied_at <= A.complete_due_at, 1))),
-            "overdue": func.count(case((LATE, 1))),
-            "accountable": func.count(case((and_(LATE, AR.id.is_not(None)), 1))),
-            "severely_overdue": func.count(case((and_(LATE, AR.severity == "severely_overdue"), 1))),
+            "complete_counted": None,
+            "on_time": A.replied_at <= A.complete_due_at,
+            "overdue": LATE,
+            "accountable": and_(LATE, AR.id.is_not(None)),
+            "severely_overdue": and_(LATE, AR.severity == "severely_overdue"),
         }, [_completion_counted(now)], late=LATE),
         # The revisit that ended a spell is stamped with the same instant as its end.
         Family(A.__table__.join(R, final_revisit), A.ended_at, A.department_id, {
-            "revisits": func.count(),
-            "satisfied": func.count(case((R.satisfaction.in_(SATISFIED), 1))),
-            "unsatisfied": func.count(case((R.satisfaction == "unsatisfied", 1))),
-            "reached": func.count(case((reached, 1))),
-            "resolved": func.count(case((and_(reached, R.resolved == true()), 1))),
-            "redos": func.count(case((R.outcome == "redo", 1))),
+            "revisits": None,
+            "satisfied": R.satisfaction.in_(SATISFIED),
+            "unsatisfied": R.satisfaction == "unsatisfied",
+            "reached": reached,
+            "resolved": and_(reached, R.resolved == true()),
+            "redos": R.outcome == "redo",
         }, [A.end_reason == "revisited"]),
         Family(A.__table__, A.replied_at, A.department_id, {
-            "approved": func.count(),
-            "revisited": func.count(case((A.end_reason == "revisited", 1))),
+            "approved": None,
+            "revisited": A.end_reason == "revisited",
         }, [or_(A.end_reason == "revisited",
                 and_(A.ended_at.is_(None), T.state == State.PENDING_REVISIT))], needs_ticket=True),
     ]
+
+
+# The spells behind 平均办理时长, which _add_handling sums up in its own way.
+HANDLED = Family(A.__table__, A.replied_at, A.department_id, {"handled": None}, [A.replied_at.is_not(None)])
 
 
 class Grouping:
@@ -197,14 +210,26 @@ class Grouping:
     def needs_ticket(self):
         return self.kind in ("category", "area")
 
+    @property
+    def dimension(self):
+        """The daily table's dimension this grouping needs, if any."""
+        return {"department": "department", "category": "category", "area": "area"}.get(self.kind)
+
     def daily_key(self):
-        """The daily table's column for this grouping; None: the table does not have it."""
-        return {None: literal("all"), "department": ReportDay.department_id,
-                "trend": ReportDay.day}.get(self.kind)
+        """The daily table's column for this grouping."""
+        D = ReportDay
+        return {None: literal("all"), "department": D.department_id, "trend": D.day,
+                "category": D.category_id, "area": D.area}[self.kind]
 
     def normal(self, key):
         """A trend key as its bucket's first day, whichever driver or table it came from."""
         return bucket_start(as_day(key), self.granularity) if self.kind == "trend" else key
+
+    def daily_normal(self, key):
+        """A daily-table key as the live queries give it: blank category or area is None."""
+        if self.kind in ("category", "area") and key in (0, ""):
+            return None
+        return self.normal(key)
 
     def key(self, family_period, family_department):
         if self.kind == "department":
@@ -228,11 +253,13 @@ def _restrict(stmt, scope, period_column, department_column):
         stmt = stmt.where(T.area == scope.area)
     if scope.channel is not None:
         stmt = stmt.where(T.channel == scope.channel)
+    if scope.is_enterprise is not None:
+        stmt = stmt.where(T.is_enterprise == scope.is_enterprise)
     return stmt
 
 
 def _ticket_filtered(scope):
-    return any(v is not None for v in (scope.category_ids, scope.area, scope.channel))
+    return any(v is not None for v in (scope.category_ids, scope.area, scope.channel, scope.is_enterprise))
 
 
 def _source(source, needs_ticket, scope, grouping):
@@ -247,8 +274,9 @@ def _source(source, needs_ticket, scope, grouping):
 def _counters(scope, grouping, local):
     """{group key: Counter of every family's counters} for the scope."""
     families = _families(scope.now)
-    if _daily_table_answers(scope, grouping, local.calendar.tz):
-        result = _daily_counters(scope, grouping, local.calendar.tz)
+    cut = _daily_cut(scope, grouping, local.calendar.tz)
+    if cut is not None:
+        result = _daily_counters(scope, grouping, local.calendar.tz, cut)
         families = [family.late_part() for family in families if family.late is not None]
     else:
         result = defaultdict(Counter)
@@ -268,25 +296,38 @@ def _local_day(moment, tz):
     return moment.astimezone(tz).date()
 
 
-def _daily_table_answers(scope, grouping, tz):
-    """The daily table holds whole local days per department, and no ticket columns."""
+def _daily_cut(scope, grouping, tz):
+    """The cut of the daily table that answers the scope, or None: it holds whole local days only."""
     whole_days = all(moment == datetime.combine(_local_day(moment, tz), time(), tz)
                      for moment in (scope.start, scope.end))
-    return whole_days and grouping.daily_key() is not None and not _ticket_filtered(scope)
+    filters = {"department": scope.department_id, "category": scope.category_ids,
+               "area": scope.area, "channel": scope.channel}
+    dimensions = {name for name, value in filters.items() if value is not None}
+    dimensions.update({grouping.dimension} - {None})
+    # The daily table has no 涉企 column: a report filtered by it counts live.
+    return daily.cut(dimensions) if whole_days and scope.is_enterprise is None else None
 
 
-def _daily_counters(scope, grouping, tz):
-    """The daily table's counters of the scope's days; its on-time spells are counted spells too."""
+def _daily_counters(scope, grouping, tz, cut):
+    """The cut's counters of the scope's days; its on-time spells are counted spells too."""
     D = ReportDay
     key = grouping.daily_key().label("key")
     stmt = (select(key, *(func.sum(D.__table__.c[n]).label(n) for n in COUNTERS))
-            .where(D.day >= _local_day(scope.start, tz), D.day < _local_day(scope.end, tz))
+            .where(D.cut == cut, D.day >= _local_day(scope.start, tz), D.day < _local_day(scope.end, tz))
             .group_by(key))
     if scope.department_id is not None:
         stmt = stmt.where(D.department_id == scope.department_id)
+    if scope.category_ids is not None:
+        stmt = stmt.where(D.category_id.in_(scope.category_ids))
+    if scope.area is not None:
+        stmt = stmt.where(D.area == scope.area)
+    if scope.channel is not None:
+        stmt = stmt.where(D.channel == scope.channel)
     result = defaultdict(Counter)
     for row in db.session.execute(stmt).mappings():
-        counter = result[grouping.normal(row["key"])]
+        if not any(row[n] for n in COUNTERS):
+            continue  # what a ticket no longer counts for leaves its rows at zero
+        counter = result[grouping.daily_normal(row["key"])]
         counter.update({n: row[n] for n in COUNTERS})
         counter.update(sign_counted=row["sign_on_time"], complete_counted=row["on_time"])
     return result
@@ -470,3 +511,44 @@ def overdue_list(scope, limit):
     )
     stmt = _restrict(stmt, scope, A.complete_due_at, A.department_id)
     return [dict(row) for row in db.session.execute(stmt).mappings()]
+
+
+# --- what a figure counts -------------------------------------------------------------
+
+# The counter each summary figure counts, or for a rate the counter of its numerator.
+NUMERATORS = {
+    "received": "received", "direct_answer_rate": "answered", "dispatched": "dispatched",
+    "sign_on_time_rate": "sign_on_time", "on_time_rate": "on_time", "overdue": "overdue",
+    "severely_overdue": "severely_overdue", "accountability_rate": "accountable",
+    "revisit_rate": "revisited", "satisfaction_rate": "satisfied", "resolution_rate": "resolved",
+    "redo_rate": "redos", "return_rate": "returned", "average_handling_hours": "handled",
+}
+
+
+def _family_of(counter, now):
+    return next(f for f in [*_families(now), HANDLED] if counter in f.counted)
+
+
+def members(scope, counter):
+    """A select of the rows one counter counts, as (ticket_id, assignment_id, moment): the very
+    rows summary() counts, so that a list of them has the figure's total."""
+    family = _family_of(counter, scope.now)
+    condition = family.counted[counter]
+    spell = family.source is not T
+    stmt = select((A.ticket_id if spell else T.id).label("ticket_id"),
+                  (A.id if spell else literal(None, Integer)).label("assignment_id"),
+                  family.period_column.label("moment"))
+    stmt = stmt.select_from(_source(family.source, family.needs_ticket, scope, Grouping()))
+    stmt = stmt.where(*family.conditions, *([] if condition is None else [condition]))
+    return _restrict(stmt, scope, family.period_column, family.department_column)
+
+
+def member_page(scope, counter, page, per_page):
+    """(total, [(ticket, spell or None, moment)]) of one page of a counter's rows, by their period moment."""
+    rows = members(scope, counter).subquery()
+    total = db.session.scalar(select(func.count()).select_from(rows))
+    stmt = (select(T, A, rows.c.moment).select_from(rows)
+            .join(T, T.id == rows.c.ticket_id).outerjoin(A, A.id == rows.c.assignment_id)
+            .order_by(rows.c.moment, T.id, rows.c.assignment_id)
+            .limit(per_page).offset((page - 1) * per_page))
+    return total, db.session.execute(stmt).all()

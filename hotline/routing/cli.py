@@ -3,14 +3,12 @@ import json
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from classifier.errors import ClassifierError
-from classifier.train import read_csv, train
+from classifier.train import read_csv
 from hotline.errors import HotlineError
 from hotline.extensions import db
 from hotline.routing import registry, training
-from hotline.routing.models import ClassifierModel
 
 model_cli = AppGroup("model", help="分类模型：训练、列表、启用、回滚")
 
@@ -25,18 +23,18 @@ def _fail(exc):
               help="CSV（text,label[,subject,address]）；不给则用种子语料加已确认工单")
 @click.option("--activate", is_flag=True, help="训练后立即启用")
 def train_command(kind, data_file, activate):
-    """Train a model and register it (inactive unless --activate)."""
+    """Train a model, scored on a held-out fifth, and register it (inactive unless --activate)."""
     try:
         if data_file:
             texts, labels = read_csv(data_file)
-            row = registry.register(train(texts, labels), kind, "file")
+            row = registry.register(training.fit(texts, labels), kind, "file")
         elif kind == "category":
             row = training.train_category_model(training.confirmed_tickets("category"))
         else:
             texts, labels = training.confirmed_tickets("department")
             if len(set(labels)) < 2:
                 raise click.ClickException("已确认的工单不足以训练部门模型（至少需要两个部门）")
-            row = registry.register(train(texts, labels), kind, "tickets")
+            row = registry.register(training.fit(texts, labels), kind, "tickets")
         if activate:
             registry.activate(row.version)
     except (ClassifierError, HotlineError, ValueError) as exc:
@@ -49,11 +47,11 @@ def train_command(kind, data_file, activate):
 @model_cli.command("list")
 def list_command():
     """List registered models, newest first."""
-    for row in db.session.scalars(select(ClassifierModel).order_by(ClassifierModel.id.desc())):
+    for row in registry.models():
         mark = "*" if row.active else " "
-        score = row.metrics.get("macro_f1")
-        click.echo(f"{mark} {row.version:<45} {row.kind:<10} n={row.n_samples:<7} "
-                   f"macro_f1={score if score is not None else '-'} source={row.source}")
+        scores = " ".join(f"{name}={row.metrics[name]:.3f}" if name in row.metrics else f"{name}=-"
+                          for name in ("macro_f1", "accuracy"))
+        click.echo(f"{mark} {row.version:<45} {row.kind:<10} n={row.n_samples:<7} {scores} source={row.source}")
 
 
 def _change_active(change, message):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from classifier.errors import ClassifierError
 from classifier.model import TrainedModel
+from hotline.audit import service as audit
 from hotline.errors import InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.refresh import Refreshed, app_state
@@ -15,6 +16,8 @@ from hotline.routing.models import ClassifierModel
 from hotline.timeutil import utcnow
 
 KINDS = ("category", "department")
+KIND_LABELS = {"category": "分类模型", "department": "部门模型"}
+SOURCES = {"seed": "种子语料", "tickets": "已确认工单", "file": "导入文件"}
 
 
 def model_root():
@@ -37,22 +40,36 @@ def register(trained, kind, source, now=None):
     return row
 
 
-def activate(version, now=None):
+def get(version):
     row = db.session.scalar(select(ClassifierModel).where(ClassifierModel.version == version))
     if row is None:
         raise NotFound(f"模型 {version} 不存在")
-    TrainedModel.load(row.path)  # refuse now, not at the next request, if it cannot load
-    for other in db.session.scalars(
-        select(ClassifierModel).where(ClassifierModel.kind == row.kind, ClassifierModel.active)
-    ):
-        other.active = False
-    row.active = True
-    row.activated_at = now or utcnow()
-    db.session.flush()
     return row
 
 
-def rollback(kind, now=None):
+def models():
+    """Every registered model, newest first."""
+    return db.session.scalars(select(ClassifierModel).order_by(ClassifierModel.id.desc())).all()
+
+
+def activate(version, now=None, actor=None, action="activate"):
+    """Make `version` its kind's active model; audited, by `actor` or the system."""
+    row = get(version)
+    TrainedModel.load(row.path)  # refuse now, not at the next request, if it cannot load
+    previous = None
+    for other in db.session.scalars(
+        select(ClassifierModel).where(ClassifierModel.kind == row.kind, ClassifierModel.active)
+    ):
+        other.active, previous = False, other.version
+    row.active = True
+    row.activated_at = now or utcnow()
+    db.session.flush()
+    audit.record(actor, "model", row.version, action, {"kind": row.kind, "active": previous},
+                 {"kind": row.kind, "active": row.version}, now=now)
+    return row
+
+
+def rollback(kind, now=None, actor=None):
     """Re-activate the model that was active before the current one."""
     history = db.session.scalars(
         select(ClassifierModel)
@@ -60,8 +77,8 @@ def rollback(kind, now=None):
         .order_by(ClassifierModel.activated_at.desc(), ClassifierModel.id.desc())
     ).all()
     if len(history) < 2:
-        raise InvalidInput(f"没有可回滚的{kind}模型", code="nothing_to_roll_back")
-    return activate(history[1].version, now)
+        raise InvalidInput(f"没有可回滚的{KIND_LABELS.get(kind, kind)}", code="nothing_to_roll_back")
+    return activate(history[1].version, now, actor, action="rollback")
 
 
 def active_row(kind):
@@ -124,5 +141,5 @@ def _loaded_model(kind, version, path):
 
 
 def _summary(metrics):
-    """The headline scores; the full report stays in the model's metadata.json."""
-    return {k: metrics[k] for k in ("macro_f1", "accuracy", "n_samples") if k in metrics}
+    """The held-out scores overall and per class; the confusion matrix stays in metadata.json."""
+    return {k: metrics[k] for k in ("macro_f1", "accuracy", "n_samples", "holdout", "per_class") if k in metrics}

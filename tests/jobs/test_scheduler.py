@@ -30,7 +30,8 @@ def test_tick_is_the_latest_fire_time(schedule, now, tick):
 def test_scheduler_runs_every_job_at_start_then_on_its_trigger(app):
     built = scheduler.build(app)
     jobs = {job.id: job for job in built.get_jobs()}
-    assert set(jobs) == {"deadline_sweep", "revisit_queue", "daily_briefing", "retrain"}
+    assert set(jobs) == set(scheduler.SCHEDULES) >= {"deadline_sweep", "revisit_queue", "daily_briefing",
+                                                      "hotspots", "retrain"}
     assert str(built.timezone) == "Asia/Shanghai"
     for job in jobs.values():
         assert job.coalesce and job.max_instances == 1
@@ -38,6 +39,7 @@ def test_scheduler_runs_every_job_at_start_then_on_its_trigger(app):
     assert jobs["deadline_sweep"].misfire_grace_time == 30
     assert jobs["daily_briefing"].misfire_grace_time is None
     assert str(jobs["daily_briefing"].trigger) == "cron[hour='8', minute='0']"
+    assert str(jobs["hotspots"].trigger) == "cron[minute='*/15']"
 
 
 def test_a_tick_runs_once(factory):

@@ -144,3 +144,18 @@ def test_rejected_reply_restarts_the_clock_it_had_stopped(factory):
     [record] = records(ticket, "complete")
     assert record.due_at == ticket.complete_due_at and record.met_at is None
     assert len(urges(ticket)) == 1
+
+
+def test_a_withdrawn_record_is_reopened_when_the_clock_runs_out_after_all(factory):
+    ticket = factory.ticket("dispatched", now=local("2026-11-02T09:00"))
+    sweep("2026-11-03T10:00")
+    [record] = records(ticket, "sign")
+    # What a calendar recompute does when a change makes the record wrong: withdraw it and let the
+    # clock run again from on time, due later.
+    record.status = "withdrawn"
+    ticket.sign_level, ticket.sign_next_at = 0, local("2026-11-04T09:00")
+    db.session.commit()
+    summary = sweep("2026-11-04T09:00")
+    [reopened] = records(refreshed(ticket), "sign")
+    assert (reopened.id, reopened.status, reopened.detected_at) == (record.id, "open", local("2026-11-04T09:00"))
+    assert summary["records"] == 1

@@ -104,4 +104,5 @@ def test_jieba_is_the_backend_without_rjieba(monkeypatch):
     assert segmenter.cut("老旧小区加装电梯", False) == ["老", "旧", "小区", "加装电梯"]
     monkeypatch.setattr(tokenize_module, "_state", None)
     monkeypatch.setattr(tokenize_module, "BACKEND", "jieba")
-    assert tokenize("老旧小区加装电梯遇到低层住户反对") == ["老", "旧", "小区", "加装电梯", "遇到", "低层", "住户", "反对"]
+    words = ["老", "旧", "小区", "加装电梯", "遇到", "低层", "住户", "反对"]
+    assert tokenize("老旧小区加装电梯遇到低层住户反对") == words
