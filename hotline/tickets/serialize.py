@@ -72,7 +72,8 @@ def ticket_dict(ticket, viewer, now, with_events=False):
         for edge in EDGES:
             data[f"{kind}_{edge}_at"] = _iso(getattr(ticket, f"{kind}_{edge}_at"))
     if ticket.suggestions is not None:
-        data["suggestions"] = ticket.suggestions
+        # Similar and same-phone tickets name other callers' tickets: for the centre only.
+        data["suggestions"] = ticket.suggestions if not masked else ticket.suggestions | {"similar": []}
     if with_events:
         data["events"] = [event_dict(e) for e in ticket.events]
     return data

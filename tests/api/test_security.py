@@ -376,3 +376,17 @@ def test_unknown_path_is_json_error(api, make_ticket, snapshot, method, path, st
     response = getattr(api("operator1"), method)(path.format(number=number), json={})
     assert_error(response, status, code)
     assert snapshot() == before
+
+
+def test_departments_see_no_other_tickets_in_a_tickets_suggestions(app, api, client, tokens, make_ticket):
+    first = make_ticket("received", caller_phone="13911112222")
+    with app.app_context():
+        from hotline.directory.models import Department
+        housing = db.session.scalar(select(Department.id).where(Department.code == "housing"))
+    second = api("operator1").post("/tickets", json={
+        "channel": "phone", "type": "complaint", "caller_phone": "13911112222",
+        "content": "又打来反映同一件事，小区电梯还是坏的"}).json["number"]
+    assert first in [s["number"] for s in api("dispatcher1").get(f"/tickets/{second}").json["suggestions"]["similar"]]
+    api("dispatcher1").post(f"/tickets/{second}/dispatch", json={"department_id": housing})
+    seen = api("dept_housing").get(f"/tickets/{second}").json
+    assert seen["suggestions"]["similar"] == [] and first not in str(seen)
