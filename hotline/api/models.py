@@ -77,7 +77,10 @@ class TicketOut(Out):
     area: str | None
     type: str
     urgency: str
+    detected_urgency: str | None
+    urgency_reason: str | None
     category_id: int | None
+    category_confirmed: bool
     department_id: int | None
     assisting_department_ids: list[int]
     state: str

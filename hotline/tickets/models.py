@@ -1,7 +1,7 @@
 """Tickets, their append-only events, dispatch assignments, extensions and revisits."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, SmallInteger, String, Table, Text, event
+from sqlalchemy import JSON, Column, ForeignKey, Index, SmallInteger, String, Table, Text, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import hotline.auth.models  # noqa: F401  (users must be mapped before tickets refer to them)
@@ -31,6 +31,9 @@ class Ticket(db.Model):
     area: Mapped[str | None] = mapped_column(String(50), index=True)
     type: Mapped[str] = mapped_column(String(12))
     urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    # What the urgency model detected at intake, and why an operator chose a lower level (SPEC §6).
+    detected_urgency: Mapped[str | None] = mapped_column(String(10))
+    urgency_reason: Mapped[str | None] = mapped_column(Text)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     state: Mapped[str] = mapped_column(String(20), default="received")
@@ -92,6 +95,9 @@ class Ticket(db.Model):
     suggestions: Mapped[dict | None] = mapped_column(JSON)
     final_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     final_category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    # A person chose or accepted category_id (workbench intake/dispatch, or given through the API):
+    # only such labels train the models.
+    category_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The revisitor calling the citizen now, until when (hotline/revisits/service.py).
