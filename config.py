@@ -1,5 +1,6 @@
 """Configuration classes; every secret and location comes from the environment."""
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -67,13 +68,14 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    # A fixed development key keeps `make run` zero-setup; production refuses it.
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Without SECRET_KEY, `make run` generates a random key on first run and keeps it in
+    # instance/secret_key (hotline/secret.py); production requires SECRET_KEY.
+    HOTLINE_GENERATE_SECRET = True
 
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing"
+    SECRET_KEY = secrets.token_urlsafe(32)  # a new key for every test run
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("HOTLINE_TEST_DATABASE_URL", "sqlite://"))
     HOTLINE_ROUTING_REFRESH_SECONDS = 0  # tests edit the catalogue and look at once
 

@@ -26,6 +26,7 @@ from hotline.reports import views as report_views
 from hotline.revisits import views as revisit_views
 from hotline.routing import api as routing_api
 from hotline.routing import views as model_views
+from hotline.secret import instance_secret
 from hotline.tickets import api as tickets_api
 from hotline.tickets import views as ticket_views
 
@@ -40,10 +41,12 @@ def create_app(config_class=None):
     config_class = config_class or from_environment()
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    if not app.config.get("SECRET_KEY") and app.config.get("HOTLINE_GENERATE_SECRET"):
+        app.config["SECRET_KEY"] = instance_secret(INSTANCE_DIR)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment")
     app.json.ensure_ascii = False
-    INSTANCE_DIR.mkdir(exist_ok=True)
 
     db.init_app(app)
     with app.app_context():
