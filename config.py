@@ -83,6 +83,8 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # Production is served over TLS only (deploy/nginx): browsers are told to never use plain HTTP.
+    HOTLINE_HSTS = True
 
 
 CONFIGS = {

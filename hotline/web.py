@@ -4,7 +4,7 @@ from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import g, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
@@ -72,9 +72,14 @@ def _load_user(session_id):
 def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if not is_api_request() and response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")  # pages carry personal data
+    if current_app.config.get("HOTLINE_HSTS"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    download = response.headers.get("Content-Disposition", "").startswith("attachment")
+    if is_api_request() or response.mimetype == "text/html" or download:
+        # API answers, pages and downloads carry personal data: no browser or proxy keeps a copy.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
