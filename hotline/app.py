@@ -7,7 +7,7 @@ from hotline.accountability import api as accountability_api
 from hotline.accountability import views as accountability_views
 from hotline.admin import api as admin_api
 from hotline.admin import views as admin_views
-from hotline.api import PREFIX, openapi
+from hotline.api import PREFIX, JSONProvider, openapi
 from hotline.auth import api as auth_api
 from hotline.auth import views as auth_views
 from hotline.directory import api as directory_api
@@ -46,7 +46,7 @@ def create_app(config_class=None):
         app.config["SECRET_KEY"] = instance_secret(INSTANCE_DIR)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment")
-    app.json.ensure_ascii = False
+    app.json = JSONProvider(app)
 
     db.init_app(app)
     with app.app_context():

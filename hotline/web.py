@@ -9,11 +9,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
+from classifier import urgency
 from hotline import labels
 from hotline.api import handle_hotline_error, handle_http_error, is_api_request
 from hotline.auth.models import User
 from hotline.directory.calendar import missing_years, work_calendar
-from hotline.errors import HotlineError
+from hotline.errors import HotlineError, InvalidInput
 from hotline.extensions import db, login_manager
 from hotline.notifications import service as notifications
 from hotline.tickets import deadlines, queues
@@ -51,13 +52,14 @@ def safe_next(target):
 def init_app(app):
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
+    app.before_request(_refuse_nul)
     app.after_request(_security_headers)
     app.register_error_handler(HotlineError, _hotline_error)
     app.register_error_handler(HTTPException, _http_error)
     app.context_processor(_layout)
     app.jinja_env.filters.update(local=local_time, label=label)
     app.jinja_env.globals.update(labels=labels, clock_rows=clock_rows, level_class=LEVEL_CLASSES.get,
-                                 ticket_level=ticket_level)
+                                 ticket_level=ticket_level, transfer_lines=urgency.TRANSFER_LINES)
 
 
 def _load_user(session_id):
@@ -67,6 +69,15 @@ def _load_user(session_id):
     if user is None or not user.active or str(user.token_version) != version:
         return None
     return user
+
+
+def _refuse_nul():
+    """NUL is in no path, query or form a person makes, and PostgreSQL cannot even compare it."""
+    values = [request.path, *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        raise InvalidInput("请求中含有空字符（NUL）", code="invalid_character")
 
 
 def _security_headers(response):

@@ -26,8 +26,9 @@ from hotline.extensions import db
 from hotline.routing import catalogue
 from hotline.routing.api import EntryChange, EntryInput
 from hotline.routing.models import CatalogueEntry
+from hotline.text import for_spreadsheet
 from hotline.tickets import schemas
-from hotline.tickets.export import clean
+from hotline.tickets.export import as_text
 from hotline.tickets.models import Ticket
 from hotline.tickets.workflow import OPEN_STATES, Role
 from hotline.timeutil import utcnow
@@ -469,13 +470,11 @@ def _audit_workbook(entries, names):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for e in entries:
-        sheet.append([clean(v) for v in (
+        sheet.append([for_spreadsheet(v) for v in (
             e.at.astimezone(tz).replace(tzinfo=None), e.actor_name, labels.AUDIT_ENTITIES.get(e.entity, e.entity),
             e.entity_id, labels.AUDIT_ACTIONS.get(e.action, e.action), display.summary(e, names))])
         sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd hh:mm"
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":
-                cell.data_type = "s"  # text that starts with "=" stays text
+        as_text(sheet[sheet.max_row])
     for index, (_title, width) in enumerate(AUDIT_COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"

@@ -1,9 +1,23 @@
 """The JSON API under /api/v1: its prefix, error format and request-body helper."""
 from flask import jsonify, request
+from flask.json.provider import DefaultJSONProvider
 
 from hotline.errors import InvalidInput
 
 PREFIX = "/api/v1"
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, Chinese kept as it is, and a body nested too deep for the parser is a
+    malformed body (a 400 wherever JSON is read) rather than a RecursionError."""
+
+    ensure_ascii = False
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def error_body(code, message, details=None):

@@ -12,12 +12,12 @@ from hotline.jobs import briefing
 from hotline.labels import CHANNELS
 from hotline.reports import definitions, export, queries
 from hotline.reports import scope as scopes
-from hotline.tickets.schemas import parse
+from hotline.tickets.schemas import MAX_ID, parse
 from hotline.timeutil import utcnow
 
 bp = Blueprint("reports_api", __name__)
 
-MAX_DAYS = 3 * 366
+MAX_DAYS = scopes.MAX_DAYS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -27,8 +27,8 @@ class ReportQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     date_from: date | None = Field(None, alias="from", description="起始日期（含），默认本月 1 日")
     date_to: date | None = Field(None, alias="to", description="截止日期（含），默认今天")
-    department_id: Annotated[int, Field(gt=0)] | None = None
-    category_id: Annotated[int, Field(gt=0)] | None = Field(None, description="含下级分类")
+    department_id: Annotated[int, Field(gt=0, le=MAX_ID)] | None = None
+    category_id: Annotated[int, Field(gt=0, le=MAX_ID)] | None = Field(None, description="含下级分类")
     area: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None = None
     channel: Literal[tuple(CHANNELS)] | None = None
 
@@ -52,7 +52,7 @@ class CategoryQuery(ReportQuery):
 class HotspotQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     days: Annotated[int, Field(ge=1, le=90)] = Field(7, description="最近多少天（与之前同样天数比较）")
-    department_id: Annotated[int, Field(gt=0)] | None = None
+    department_id: Annotated[int, Field(gt=0, le=MAX_ID)] | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20
 
 
@@ -72,6 +72,7 @@ class Figures(Out):
     redo_rate: float | None
     return_rate: float | None
     average_handling_hours: float | None
+    assist_opinions: int
     counts: dict
 
 

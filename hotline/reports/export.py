@@ -7,6 +7,8 @@ from openpyxl.utils import get_column_letter
 
 from hotline.labels import ASSIGNMENT_KINDS, LATENESS, RECORD_STATUSES
 from hotline.reports.definitions import METRICS, SUMMARY_FIELDS
+from hotline.text import for_spreadsheet
+from hotline.tickets.export import as_text
 
 PERCENT = "0.00%"
 WHEN = "yyyy-mm-dd hh:mm"
@@ -24,7 +26,8 @@ def _sheet(book, title, headers, rows, formats=None, widths=None):
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append([for_spreadsheet(value) for value in row])
+        as_text(sheet[sheet.max_row])
     for column, number_format in (formats or {}).items():
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
             cell.number_format = number_format

@@ -27,6 +27,10 @@ def department_filter(user, requested):
     return user.department_id
 
 
+MAX_DAYS = 3 * 366
+FIRST_YEAR, LAST_YEAR = 2000, 2999  # as the ticket list's dates (hotline/api/models.py)
+
+
 def report_scope(query, user, now, is_enterprise=None):
     """(Scope, calendar, meta) of a parsed report query; default period: this month to today.
     `is_enterprise` (涉企) is the pages' filter, which the API's query does not have."""
@@ -36,6 +40,14 @@ def report_scope(query, user, now, is_enterprise=None):
     date_from = query.date_from or date_to.replace(day=1)
     if date_from > date_to:
         raise InvalidInput("from 不能晚于 to", details={"from": str(date_from), "to": str(date_to)})
+    for day in (date_from, date_to):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise InvalidInput(f"统计日期须在 {FIRST_YEAR}—{LAST_YEAR} 年之间", code="invalid_period",
+                               details={"from": str(date_from), "to": str(date_to)})
+    # Bounded whichever end is given: one report never reads more than three years of tickets.
+    if (date_to - date_from).days > MAX_DAYS:
+        raise InvalidInput(f"统计期不能超过 {MAX_DAYS} 天", code="period_too_long",
+                           details={"from": str(date_from), "to": str(date_to)})
     categories = None
     if query.category_id is not None:
         if db.session.get(Category, query.category_id) is None:

@@ -1,8 +1,10 @@
 """Validated input for ticket creation and every workflow action (SPEC §8)."""
+from functools import partial
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from hotline import text
 from hotline.errors import InvalidInput
 from hotline.labels import CHANNELS, OUTCOMES, SATISFACTIONS, TICKET_TYPES, URGENCIES
 
@@ -13,11 +15,12 @@ Outcome = Literal[tuple(OUTCOMES)]
 Satisfaction = Literal[tuple(SATISFACTIONS)]
 
 
-def _text(min_length=1, max_length=2000):
-    # NUL is refused outright: PostgreSQL cannot store it and no person types it.
+def _text(min_length=1, max_length=2000, one_line=False):
+    """Text a person typed: trimmed, within its length, and acceptable (hotline/text.py: no control
+    or direction characters, at least `min_length` visible characters)."""
     return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length,
-                               pattern=r"^[^\x00]*$")
+        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(partial(text.checked, min_visible=min_length, one_line=one_line)),
     ]
 
 
@@ -35,14 +38,16 @@ class TicketCreate(Input):
     channel: Channel
     type: TicketType
     content: _text(5, 5000)
-    urgency: Urgency = "normal"
-    caller_name: _text(1, 50) | None = None
+    urgency: Urgency | None = Field(None, description="紧急程度；不填则按诉求内容自动识别")
+    urgency_reason: _text(2, 500) | None = Field(
+        None, description="调低原因：所选紧急程度低于系统识别的紧急程度时必填")
+    caller_name: _text(1, 50, one_line=True) | None = None
     caller_phone: Phone | None = None
     caller_id_number: IdNumber | None = None
     is_enterprise: bool = False
-    subject: _text(1, 200) | None = None
-    address: _text(1, 300) | None = None
-    area: _text(1, 50) | None = None
+    subject: _text(1, 200, one_line=True) | None = None
+    address: _text(1, 300, one_line=True) | None = None
+    area: _text(1, 50, one_line=True) | None = None
     category_id: Id | None = None
 
 
@@ -98,6 +103,10 @@ class Merge(Action):
     target_number: _text(1, 20)
 
 
+class AssistReply(Action):
+    opinion: _text(2, 2000)
+
+
 ACTION_INPUTS = {
     "answer": Answer,
     "dispatch": Dispatch,
@@ -118,7 +127,15 @@ ACTION_INPUTS = {
     "invalidate": Reason,
     "urge": RequiredNote,
     "supervise": RequiredNote,
+    "assist_reply": AssistReply,
 }
+
+
+def _message(error):
+    """Our own checks' messages are Chinese: without pydantic's "Value error, " before them."""
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    return error["msg"]
 
 
 def parse(model, data):
@@ -128,7 +145,5 @@ def parse(model, data):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        details = {
-            ".".join(str(p) for p in err["loc"]) or "body": err["msg"] for err in exc.errors()
-        }
+        details = {".".join(str(p) for p in err["loc"]) or "body": _message(err) for err in exc.errors()}
         raise InvalidInput("输入有误：" + "；".join(details), details=details) from None
