@@ -39,12 +39,17 @@ class Config:
     # Working hours as "HH:MM-HH:MM" ranges separated by commas.
     HOTLINE_WORKING_HOURS = os.environ.get("HOTLINE_WORKING_HOURS", "09:00-12:00,13:30-17:30")
     HOTLINE_TOKEN_MAX_AGE = _env_int("HOTLINE_TOKEN_MAX_AGE", 12 * 3600)
-    # Failed logins allowed per user name and per client address (SPEC §10), in the notation of
-    # the `limits` library. Counters live in RATELIMIT_STORAGE_URI: memory:// counts per process,
-    # so with several web workers or hosts point it at a shared store (redis://host:6379).
+    # Failed logins (hotline/auth/throttle.py), in the notation of the `limits` library: a name
+    # tried from one address is refused past HOTLINE_LOGIN_LIMIT; a name failing from many
+    # addresses past HOTLINE_LOGIN_NAME_LIMIT, or one address under many names past
+    # HOTLINE_LOGIN_ADDRESS_LIMIT, only waits HOTLINE_LOGIN_SLOWDOWN_SECONDS per attempt.
     HOTLINE_LOGIN_LIMIT = os.environ.get("HOTLINE_LOGIN_LIMIT", "5 per minute;20 per hour")
+    HOTLINE_LOGIN_NAME_LIMIT = os.environ.get("HOTLINE_LOGIN_NAME_LIMIT", "10 per 15 minutes")
     HOTLINE_LOGIN_ADDRESS_LIMIT = os.environ.get("HOTLINE_LOGIN_ADDRESS_LIMIT", "30 per minute;200 per hour")
-    RATELIMIT_STORAGE_URI = os.environ.get("HOTLINE_RATELIMIT_STORAGE_URI", "memory://")
+    HOTLINE_LOGIN_SLOWDOWN_SECONDS = float(os.environ.get("HOTLINE_LOGIN_SLOWDOWN_SECONDS", 1.0))
+    # The counters' store, shared by every worker: the database itself unless a URI of the
+    # `limits` library names another (redis://host:6379).
+    RATELIMIT_STORAGE_URI = os.environ.get("HOTLINE_RATELIMIT_STORAGE_URI", "hotline-db://")
     RATELIMIT_HEADERS_ENABLED = True
     HOTLINE_RETURN_WINDOW_DAYS = _env_int("HOTLINE_RETURN_WINDOW_DAYS", 2)
     HOTLINE_MAX_EXTENSION_DAYS = _env_int("HOTLINE_MAX_EXTENSION_DAYS", 10)

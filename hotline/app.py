@@ -9,6 +9,7 @@ from hotline.admin import api as admin_api
 from hotline.admin import views as admin_views
 from hotline.api import PREFIX, JSONProvider, openapi
 from hotline.auth import api as auth_api
+from hotline.auth import limit_store  # noqa: F401  (registers the hotline-db:// limits storage)
 from hotline.auth import views as auth_views
 from hotline.directory import api as directory_api
 from hotline.directory import views as calendar_views

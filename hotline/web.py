@@ -98,7 +98,8 @@ def _hotline_error(exc):
     """A domain error: the API's JSON, or a Chinese page with the message."""
     if is_api_request():
         return handle_hotline_error(exc)
-    return _error_page(exc.status, exc.message)
+    page, status = _error_page(exc.status, exc.message)
+    return page, status, getattr(exc, "headers", {})
 
 
 def _http_error(exc):

@@ -29,7 +29,7 @@ def is_api_request():
 
 
 def handle_hotline_error(exc):
-    return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+    return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status, getattr(exc, "headers", {})
 
 
 def handle_http_error(exc):

@@ -1,7 +1,11 @@
 """Signed, expiring API tokens carrying the user's token version: raising it revokes them."""
+import secrets
+from functools import cache
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.auth.models import User
 from hotline.errors import Unauthorized
@@ -31,7 +35,17 @@ def user_from_token(token):
 
 
 def authenticate(username, password):
+    """The active user with this name and password. An unknown name costs the same hash check as a
+    known one, so the time taken does not tell which names exist."""
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_unknown_user_hash(), password)
+        raise Unauthorized("用户名或密码错误", code="invalid_credentials")
+    if not user.check_password(password) or not user.active:
         raise Unauthorized("用户名或密码错误", code="invalid_credentials")
     return user
+
+
+@cache
+def _unknown_user_hash():
+    return generate_password_hash(secrets.token_urlsafe(16))

@@ -2,19 +2,17 @@
 password (/account/password), which a user whose password was reset must change before anything else."""
 from types import SimpleNamespace
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_limiter.util import get_remote_address
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from hotline.api import is_api_request
-from hotline.auth import users
-from hotline.auth.api import TOO_MANY_FAILURES
+from hotline.auth import throttle, users
 from hotline.auth.tokens import authenticate
 from hotline.errors import HotlineError, Unauthorized
-from hotline.extensions import db, limiter
+from hotline.extensions import db
 from hotline.tickets.forms import ChineseMeta
 from hotline.tickets.workflow import Role
 from hotline.web import login_required, safe_next
@@ -50,28 +48,18 @@ class PasswordChangeForm(FlaskForm):
             raise ValidationError("新密码不能与原密码相同")
 
 
-def _form_user_name():
-    """The name being tried, as the API counts it: guessing one password from many addresses is slowed too."""
-    name = request.form.get("username", "").strip().lower()
-    return f"user:{name}" if name else get_remote_address()
-
-
-def _failed(response):
-    return bool(g.get("login_failed"))
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["HOTLINE_LOGIN_LIMIT"], key_func=_form_user_name, methods=["POST"],
-               deduct_when=_failed, error_message=TOO_MANY_FAILURES, scope="login-user")
-@limiter.limit(lambda: current_app.config["HOTLINE_LOGIN_ADDRESS_LIMIT"], key_func=get_remote_address,
-               methods=["POST"], deduct_when=_failed, error_message=TOO_MANY_FAILURES, scope="login-address")
 def login():
     form, error = LoginForm(), None
     if form.validate_on_submit():
         try:
+            keys = throttle.attempt(form.username.data)
             user = authenticate(form.username.data.strip(), form.password.data)
+        except throttle.TooManyFailures as exc:
+            return render_template("auth/login.html", form=form, error=exc.message), 429, exc.headers
         except Unauthorized as exc:
-            g.login_failed, error = True, exc.message
+            throttle.failed(*keys)
+            error = exc.message
         else:
             login_user(user)
             session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME
