@@ -11,14 +11,18 @@ from hotline.tickets.workflow import Role
 CENTRE_STAFF = frozenset(Role) - {Role.DEPARTMENT}
 
 
+def bearer_token():
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("缺少访问令牌（Authorization: Bearer <token>）")
+    return token.strip()
+
+
 def token_required(view):
     """API views: the Bearer token's user becomes g.user, or 401."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("缺少访问令牌（Authorization: Bearer <token>）")
-        g.user = user_from_token(token.strip())
+        g.user = user_from_token(bearer_token())
         return view(*args, **kwargs)
 
     return wrapped

@@ -1,13 +1,14 @@
 """Signed, expiring API tokens carrying the user's token version: raising it revokes them."""
 import secrets
+from datetime import timedelta
 from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hotline.auth.models import User
+from hotline.auth.models import RevokedToken, User
 from hotline.errors import Unauthorized
 from hotline.extensions import db
 
@@ -17,21 +18,48 @@ def _serializer():
 
 
 def issue_token(user):
-    return _serializer().dumps({"uid": user.id, "tv": user.token_version})
+    """A token naming the user, their token version and an id of its own (for logout); nothing
+    derived from the password."""
+    return _serializer().dumps({"uid": user.id, "tv": user.token_version, "jti": secrets.token_hex(16)})
 
 
-def user_from_token(token):
+def _payload(token):
     max_age = current_app.config["HOTLINE_TOKEN_MAX_AGE"]
     try:
-        payload = _serializer().loads(token, max_age=max_age)
+        payload, signed_at = _serializer().loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired:
         raise Unauthorized("访问令牌已过期，请重新登录", code="token_expired") from None
     except BadSignature:
         raise Unauthorized("访问令牌无效") from None
-    user = db.session.get(User, payload.get("uid"))
+    if not isinstance(payload, dict):
+        raise Unauthorized("访问令牌无效")
+    return payload, signed_at
+
+
+def user_from_token(token):
+    payload, _ = _payload(token)
+    user = db.session.get(User, payload.get("uid")) if isinstance(payload.get("uid"), int) else None
     if user is None or not user.active or payload.get("tv") != user.token_version:
         raise Unauthorized("访问令牌已失效，请重新登录")
+    token_id = payload.get("jti")
+    if not isinstance(token_id, str) or db.session.get(RevokedToken, token_id) is not None:
+        raise Unauthorized("访问令牌已注销，请重新登录", code="token_revoked")
     return user
+
+
+def revoke_token(token, now):
+    """Log out with this token: it is refused from now on, on every worker (the list is in the
+    database); rows go once the token would have expired anyway."""
+    payload, signed_at = _payload(token)
+    expires_at = signed_at + timedelta(seconds=current_app.config["HOTLINE_TOKEN_MAX_AGE"])
+    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+    if db.session.get(RevokedToken, payload["jti"]) is None:
+        db.session.add(RevokedToken(token_id=payload["jti"], user_id=payload["uid"], expires_at=expires_at))
+
+
+def revoke_everywhere(user):
+    """Log out everywhere: every token and web session of the user ends at once."""
+    user.token_version += 1
 
 
 def authenticate(username, password):

@@ -10,7 +10,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from hotline.api import is_api_request
 from hotline.auth import throttle, users
-from hotline.auth.tokens import authenticate
+from hotline.auth.tokens import authenticate, revoke_everywhere
 from hotline.errors import HotlineError, Unauthorized
 from hotline.extensions import db
 from hotline.tickets.forms import ChineseMeta
@@ -20,7 +20,7 @@ from hotline.web import login_required, safe_next
 bp = Blueprint("auth", __name__)
 
 # What a user who must change their password may still reach.
-UNFORCED = frozenset({"auth.password", "auth.login", "auth.logout", "static"})
+UNFORCED = frozenset({"auth.password", "auth.login", "auth.logout", "auth.logout_everywhere", "static"})
 
 # Each role's home, in order of precedence for users who hold several.
 HOMES = ((Role.OPERATOR, "/intake"), (Role.DISPATCHER, "/dispatch/received"),
@@ -71,6 +71,17 @@ def login():
 @login_required
 def logout():
     logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """Every session and API token of the user ends, on every worker and device."""
+    revoke_everywhere(g.user)
+    db.session.commit()
+    logout_user()
+    flash("已在所有设备上退出，请重新登录", "success")
     return redirect(url_for("auth.login"))
 
 
