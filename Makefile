@@ -23,8 +23,8 @@ run: install
 	$(FLASK) setup
 	$(FLASK) seed-demo --if-new
 	$(FLASK) model ensure-default
-	@# The scheduler runs beside gunicorn; Ctrl-C (or gunicorn ending) stops both.
-	$(FLASK) scheduler & scheduler=$$!; \
+	@# The scheduler runs beside gunicorn, started again if it dies; Ctrl-C (or gunicorn ending) stops both.
+	bash scripts/keep-running.sh $(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
 	trap 'exit 130' INT TERM; \
 	HOTLINE_HOST=$(HOTLINE_HOST) HOTLINE_PORT=$(HOTLINE_PORT) HOTLINE_WORKERS=$(HOTLINE_WORKERS) \

@@ -1,7 +1,10 @@
 """The scheduler: ticks, catch-up at start, one run per tick, locks against a second scheduler."""
 import json
+import subprocess
+import sys
 import threading
 from datetime import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -9,11 +12,13 @@ from sqlalchemy import func, select
 from hotline.accountability.models import AccountabilityRecord
 from hotline.extensions import db
 from hotline.jobs import scheduler
-from hotline.jobs.locks import job_lock
+from hotline.jobs.locks import holder_alive, holder_name, job_lock
 from hotline.jobs.models import JobLock, JobRun
 from hotline.jobs.runner import run_job
 from hotline.timeutil import utcnow
 from tests.jobs.helpers import SHANGHAI, local, urges
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("schedule, now, tick", [
@@ -126,3 +131,41 @@ def test_cli_runs_a_job_as_if_at_a_moment(runner, factory):
 @pytest.mark.parametrize("args", [["jobs", "run", "nap"], ["jobs", "run", "deadline_sweep", "--now", "soon"]])
 def test_cli_refuses_unknown_jobs_and_moments(runner, args):
     assert runner.invoke(args=args).exit_code == 2
+
+
+KILLED_MID_SWEEP = """
+import os, sys
+from config import TestingConfig
+from hotline.app import create_app
+from hotline.jobs.locks import holder_alive, holder_name, job_lock
+app = create_app(type("Killed", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": sys.argv[1]}))
+with app.app_context(), job_lock("deadline_sweep") as acquired:
+    print("held" if acquired else "refused", flush=True)
+    os._exit(9)  # dies holding the lock, as a scheduler killed mid-sweep does
+"""
+
+
+def test_a_lock_left_by_a_killed_scheduler_is_taken_over_at_once(app, factory):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("lock rows are the SQLite mechanism; PostgreSQL's advisory locks end with the connection")
+    ticket = factory.ticket("dispatched", now=local("2026-11-02T09:00"))
+    db.session.commit()
+    done = subprocess.run([sys.executable, "-c", KILLED_MID_SWEEP, app.config["SQLALCHEMY_DATABASE_URI"]],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 9 and done.stdout.strip() == "held", done.stderr
+    db.session.expire_all()
+    left = db.session.get(JobLock, "deadline_sweep")
+    assert left.expires_at > utcnow()  # still held on paper, for another half hour
+    assert not holder_alive(left.holder)
+    outcome = run_job("deadline_sweep", local("2026-11-03T09:00"))
+    assert outcome["status"] == "ran" and urges(ticket) != []
+
+
+def test_only_a_holder_seen_dead_on_this_machine_loses_its_lock():
+    assert holder_alive(holder_name())
+    ended = subprocess.run([sys.executable, "-c", "from hotline.jobs.locks import holder_name; print(holder_name())"],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    assert not holder_alive(ended)
+    # Another machine's holder cannot be seen: it counts as alive until the lock expires.
+    assert holder_alive("some-other-host:1:1:abcd")
+    assert holder_alive("crashed")
