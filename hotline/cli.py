@@ -1,4 +1,6 @@
 """Operational commands: `flask --app wsgi setup | seed-demo | create-user`."""
+import functools
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -10,6 +12,7 @@ from hotline.demo import seed_demo
 from hotline.directory import calendar
 from hotline.directory.cli import calendar_cli
 from hotline.directory.models import Department
+from hotline.errors import DATABASE_DOWN, database_down_message
 from hotline.extensions import db
 from hotline.jobs.cli import jobs_group, scheduler_command
 from hotline.reports.cli import reports_cli
@@ -19,14 +22,31 @@ from hotline.timeutil import utcnow
 
 
 def register(app):
-    app.cli.add_command(model_cli)
-    app.cli.add_command(setup_command)
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(scheduler_command)
-    app.cli.add_command(jobs_group)
-    app.cli.add_command(reports_cli)
-    app.cli.add_command(calendar_cli)
+    for command in (model_cli, setup_command, seed_demo_command, create_user_command, scheduler_command,
+                    jobs_group, reports_cli, calendar_cli):
+        _explain_database_errors(command)
+        app.cli.add_command(command)
+
+
+def _explain_database_errors(command):
+    """A command that cannot reach the database says so in one line, not with a traceback."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _explain_database_errors(sub)
+        return
+    callback = command.callback
+    if getattr(callback, "explains_database_errors", False):
+        return
+
+    @functools.wraps(callback)
+    def explained(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except DATABASE_DOWN as exc:
+            raise click.ClickException(database_down_message(exc)) from None
+
+    explained.explains_database_errors = True
+    command.callback = explained
 
 
 @click.command("setup")

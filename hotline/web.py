@@ -1,5 +1,6 @@
 """What every web page shares: session sign-in, the security headers, Chinese error pages, and
 the template helpers (local time, labels, deadline levels, the role's queues)."""
+from contextlib import suppress
 from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from hotline import labels
 from hotline.api import handle_hotline_error, handle_http_error, is_api_request
 from hotline.auth.models import User
 from hotline.directory.calendar import missing_years, work_calendar
-from hotline.errors import HotlineError, InvalidInput
+from hotline.errors import DATABASE_DOWN, HotlineError, InvalidInput, Unavailable, database_down_message
 from hotline.extensions import db, login_manager
 from hotline.notifications import service as notifications
 from hotline.tickets import deadlines, queues
@@ -26,7 +27,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
                            "form-action 'self'; frame-ancestors 'none'")
 ERROR_TITLES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "页面不存在", 405: "不支持的操作",
-                409: "操作冲突", 413: "提交内容过大", 429: "操作过于频繁"}
+                409: "操作冲突", 413: "提交内容过大", 429: "操作过于频繁", 503: "服务暂时不可用"}
 LEVEL_CLASSES = {"on_time": "deadline-on-time", "warning": "deadline-warning", "overdue": "deadline-overdue",
                  "severely_overdue": "deadline-severe"}
 
@@ -55,6 +56,8 @@ def init_app(app):
     app.before_request(_refuse_nul)
     app.after_request(_security_headers)
     app.register_error_handler(HotlineError, _hotline_error)
+    for down in DATABASE_DOWN:
+        app.register_error_handler(down, _database_down)
     app.register_error_handler(HTTPException, _http_error)
     app.context_processor(_layout)
     app.jinja_env.filters.update(local=local_time, label=label)
@@ -100,6 +103,21 @@ def _hotline_error(exc):
         return handle_hotline_error(exc)
     page, status = _error_page(exc.status, exc.message)
     return page, status, getattr(exc, "headers", {})
+
+
+def _database_down(exc):
+    """The database is down or unreachable: 503 with a Chinese message, logged once per request.
+    Nothing to restart: the pool checks connections before use, so the next request after the
+    database returns succeeds."""
+    current_app.logger.error("database unavailable: %s", database_down_message(exc))
+    with suppress(Exception):
+        db.session.rollback()
+    error = Unavailable("数据库暂时无法访问，请稍后重试；如持续出现，请联系系统管理员")
+    error.headers = {"Retry-After": "5"}
+    # The page's layout and Flask-Login's current_user read the database: show the bare page.
+    g.pop("user", None)
+    g._login_user = login_manager.anonymous_user()
+    return _hotline_error(error)
 
 
 def _http_error(exc):
