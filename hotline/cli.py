@@ -12,8 +12,7 @@ from hotline.demo import seed_demo
 from hotline.directory import calendar
 from hotline.directory.cli import calendar_cli
 from hotline.directory.models import Department
-from hotline.errors import DATABASE_DOWN, database_down_message
-from hotline.extensions import db
+from hotline.extensions import DATABASE_DOWN, database_down_message, db
 from hotline.jobs.cli import jobs_group, scheduler_command
 from hotline.reports.cli import reports_cli
 from hotline.routing.cli import model_cli

@@ -1,4 +1,7 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
+from contextlib import suppress
+
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -6,6 +9,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -55,3 +60,18 @@ def _sqlite_begin(conn):
     # IMMEDIATE takes the write lock up front, so two requests on one ticket queue
     # instead of failing on a stale snapshot; the loser then sees the new state (409).
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# What a database that is down, missing or unreachable raises (SQLite's "database is locked" too:
+# a retry later succeeds).
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_down_message(exc):
+    """One line for the operator of the service: which database, what the driver said, what to check."""
+    url = "（未知）"
+    with suppress(Exception):
+        url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    said = str(getattr(exc, "orig", None) or exc).strip()
+    reason = said.splitlines()[0] if said else type(exc).__name__
+    return f"无法使用数据库 {url}：{reason}。请检查 DATABASE_URL 和数据库服务是否已启动。"

@@ -15,8 +15,8 @@ from hotline import labels
 from hotline.api import handle_hotline_error, handle_http_error, is_api_request
 from hotline.auth.models import User
 from hotline.directory.calendar import missing_years, work_calendar
-from hotline.errors import DATABASE_DOWN, HotlineError, InvalidInput, Unavailable, database_down_message
-from hotline.extensions import db, login_manager
+from hotline.errors import HotlineError, InvalidInput, Unavailable
+from hotline.extensions import DATABASE_DOWN, database_down_message, db, login_manager
 from hotline.notifications import service as notifications
 from hotline.tickets import deadlines, queues
 from hotline.tickets.workflow import Role
