@@ -70,6 +70,11 @@ class Config:
     # How stale what intake reads on every call may be: categories, departments, the dispatch
     # catalogue, the knowledge base and which models are active.
     HOTLINE_ROUTING_REFRESH_SECONDS = _env_int("HOTLINE_ROUTING_REFRESH_SECONDS", 30)
+    # /readyz: the scheduler counts as alive while some job finished within this many seconds
+    # (the deadline sweep runs every minute).
+    HOTLINE_SCHEDULER_STALE_SECONDS = _env_int("HOTLINE_SCHEDULER_STALE_SECONDS", 300)
+    # /metrics answers loopback callers, and others that send this as their Bearer token.
+    HOTLINE_METRICS_TOKEN = os.environ.get("HOTLINE_METRICS_TOKEN")
 
 
 class DevelopmentConfig(Config):

@@ -2,7 +2,7 @@
 from flask import Flask
 
 from config import BASE_DIR, INSTANCE_DIR, from_environment
-from hotline import cli, web
+from hotline import cli, observability, web
 from hotline.accountability import api as accountability_api
 from hotline.accountability import views as accountability_views
 from hotline.admin import api as admin_api
@@ -57,6 +57,7 @@ def create_app(config_class=None):
     limiter.init_app(app)
     csrf.init_app(app)
     web.init_app(app)
+    observability.init_app(app)
     daily.subscribe()
     notifications.subscribe()
 
