@@ -73,6 +73,9 @@ class Config:
     # /readyz: the scheduler counts as alive while some job finished within this many seconds
     # (the deadline sweep runs every minute).
     HOTLINE_SCHEDULER_STALE_SECONDS = _env_int("HOTLINE_SCHEDULER_STALE_SECONDS", 300)
+    # Browser origins allowed to call the API (comma-separated, e.g. https://app.city.gov.cn);
+    # none by default.
+    HOTLINE_CORS_ORIGINS = [o.strip() for o in os.environ.get("HOTLINE_CORS_ORIGINS", "").split(",") if o.strip()]
     # /metrics answers loopback callers, and others that send this as their Bearer token.
     HOTLINE_METRICS_TOKEN = os.environ.get("HOTLINE_METRICS_TOKEN")
 

@@ -1,5 +1,6 @@
 """create_app(): the only place an app is built (extensions, blueprints, CLI, error handlers)."""
 from flask import Flask
+from flask_cors import CORS
 
 from config import BASE_DIR, INSTANCE_DIR, from_environment
 from hotline import cli, observability, web
@@ -58,6 +59,10 @@ def create_app(config_class=None):
     csrf.init_app(app)
     web.init_app(app)
     observability.init_app(app)
+    if app.config["HOTLINE_CORS_ORIGINS"]:
+        # Closed unless configured: only the named origins may call the API from a browser.
+        CORS(app, resources={f"{PREFIX}/*": {"origins": app.config["HOTLINE_CORS_ORIGINS"]}},
+             allow_headers=["Authorization", "Content-Type", "X-Request-ID"], expose_headers=["X-Request-ID"])
     daily.subscribe()
     notifications.subscribe()
 

@@ -51,3 +51,16 @@ def test_downloads_are_never_cached(api):
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_configured_origins_alone_may_call_the_api_from_a_browser(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'c.db'}", HOTLINE_CORS_ORIGINS=["https://app.city.example"])
+    client = app.test_client()
+    allowed = client.options("/api/v1/tickets", headers={"Origin": "https://app.city.example",
+                                                         "Access-Control-Request-Method": "POST"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.city.example"
+    other = client.options("/api/v1/tickets", headers={"Origin": "https://evil.example",
+                                                       "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    page = client.get("/login", headers={"Origin": "https://app.city.example"})
+    assert "Access-Control-Allow-Origin" not in page.headers  # pages never
