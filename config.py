@@ -70,6 +70,9 @@ class Config:
     # How stale what intake reads on every call may be: categories, departments, the dispatch
     # catalogue, the knowledge base and which models are active.
     HOTLINE_ROUTING_REFRESH_SECONDS = _env_int("HOTLINE_ROUTING_REFRESH_SECONDS", 30)
+    # Days after a ticket is finished before the caller's name, phone and ID number are removed
+    # (hotline/tickets/retention.py; the personal_data_retention job, daily).
+    HOTLINE_PERSONAL_DATA_RETENTION_DAYS = _env_int("HOTLINE_PERSONAL_DATA_RETENTION_DAYS", 730)
     # /readyz: the scheduler counts as alive while some job finished within this many seconds
     # (the deadline sweep runs every minute).
     HOTLINE_SCHEDULER_STALE_SECONDS = _env_int("HOTLINE_SCHEDULER_STALE_SECONDS", 300)

@@ -16,13 +16,14 @@ from hotline.extensions import DATABASE_DOWN, database_down_message, db
 from hotline.jobs.cli import jobs_group, scheduler_command
 from hotline.reports.cli import reports_cli
 from hotline.routing.cli import model_cli
+from hotline.tickets.cli import tickets_cli
 from hotline.tickets.workflow import Role
 from hotline.timeutil import utcnow
 
 
 def register(app):
     for command in (model_cli, setup_command, seed_demo_command, create_user_command, scheduler_command,
-                    jobs_group, reports_cli, calendar_cli):
+                    jobs_group, reports_cli, calendar_cli, tickets_cli):
         _explain_database_errors(command)
         app.cli.add_command(command)
 

@@ -48,6 +48,7 @@ NOTIFICATION_KINDS = {
     "return_requested": "退单申请",
     "extension_requested": "延期申请",
     "reply_review": "待审核回复",
+    "assist_opinion": "协办意见",
 }
 RECORD_STATUSES = {"open": "待说明", "explained": "已说明", "accepted": "说明已采纳", "confirmed": "确认责任",
                    "withdrawn": "已撤销"}
@@ -86,8 +87,11 @@ ACTIONS = {
     "invalidate": "无效工单",
     "urge": "催办",
     "supervise": "督办",
+    "assist_reply": "协办意见",
     # A system event, not a workflow action: the calendar job moved the deadlines.
     "recompute": "时限重算",
+    # Not a workflow action either: another call was merged into this ticket (并单 on the target).
+    "merged_in": "并入来电",
 }
 
 ROLES = {
@@ -107,6 +111,8 @@ AUDIT_ENTITIES = {
     "calendar": "工作日历",
     "knowledge": "知识库",
     "model": "分类模型",
+    "personal_data": "个人信息",
+    "ticket": "工单",
 }
 AUDIT_ACTIONS = {
     "create": "新增",
@@ -121,6 +127,8 @@ AUDIT_ACTIONS = {
     "retire": "停用",
     "import": "导入",
     "train": "训练模型",
+    "purge": "到期删除",
+    "reveal": "查看完整号码",
 }
 DEPARTMENT_KINDS = {"municipal": "市直部门", "utility": "公共服务企业", "district": "区县政府"}
 LIMIT_UNITS = {"clock_minutes": "自然分钟", "working_minutes": "工作分钟", "working_days": "工作日"}

@@ -57,6 +57,7 @@ SCHEDULES = {
     "retrain": Schedule(daily_at=time(2, 30)),
     "train_models": Schedule(minutes=1),
     "calendar_recompute": Schedule(minutes=1),
+    "personal_data_retention": Schedule(daily_at=time(3, 30)),
 }
 
 

@@ -1,4 +1,5 @@
 """The jobs: plain idempotent functions of `now`, each returning a JSON-able summary."""
+from flask import current_app
 from sqlalchemy import exists, select
 
 from hotline.directory.recompute import calendar_recompute
@@ -8,6 +9,7 @@ from hotline.jobs.sweep import deadline_sweep
 from hotline.notifications.models import Notification
 from hotline.notifications.service import notice, send
 from hotline.reports import snapshots
+from hotline.tickets import retention
 from hotline.tickets.models import Ticket
 from hotline.tickets.workflow import Role, State
 
@@ -42,6 +44,11 @@ def train_models(now):
     return train_requested(now)
 
 
+def personal_data_retention(now):
+    """Remove callers' personal data from tickets finished longer ago than the retention period."""
+    return retention.purge(now, current_app.config["HOTLINE_PERSONAL_DATA_RETENTION_DAYS"])
+
+
 JOBS = {
     "deadline_sweep": deadline_sweep,
     "revisit_queue": revisit_queue,
@@ -50,4 +57,5 @@ JOBS = {
     "retrain": retrain,
     "train_models": train_models,
     "calendar_recompute": calendar_recompute,
+    "personal_data_retention": personal_data_retention,
 }

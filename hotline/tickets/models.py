@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 import hotline.auth.models  # noqa: F401  (users must be mapped before tickets refer to them)
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
+from hotline.labels import URGENCIES
 from hotline.timeutil import UTCDateTime, utcnow
 
 
@@ -24,6 +25,8 @@ class Ticket(db.Model):
     caller_name: Mapped[str | None] = mapped_column(String(50))
     caller_phone: Mapped[str | None] = mapped_column(String(20))
     caller_id_number: Mapped[str | None] = mapped_column(String(18))
+    # When the caller's name, phone and ID number were removed at the end of the retention period.
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_enterprise: Mapped[bool] = mapped_column(default=False)
     subject: Mapped[str | None] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
@@ -115,6 +118,7 @@ class Ticket(db.Model):
     )
     extensions: Mapped[list["ExtensionRequest"]] = relationship(order_by="ExtensionRequest.id")
     revisits: Mapped[list["Revisit"]] = relationship(order_by="Revisit.id")
+    assist_opinions: Mapped[list["AssistOpinion"]] = relationship(order_by="AssistOpinion.id")
 
     @property
     def current_assignment(self):
@@ -126,6 +130,18 @@ class Ticket(db.Model):
     def assisting_department_ids(self):
         current = self.current_assignment
         return sorted(d.id for d in current.assisting) if current else []
+
+    @property
+    def urgency_lowered(self):
+        """The operator chose a lower level than the one detected (normal < urgent < emergency)."""
+        order = list(URGENCIES)
+        return self.detected_urgency is not None and order.index(self.urgency) < order.index(self.detected_urgency)
+
+    @property
+    def suggested_assisting_ids(self):
+        """The assisting departments (协办) the catalogue gave the suggested lead, to pre-fill dispatch."""
+        suggested = (self.suggestions or {}).get("assisting_departments") or ()
+        return [d["department_id"] for d in suggested]
 
     @property
     def pending_extension(self):
@@ -186,6 +202,24 @@ class Assignment(db.Model):
     ticket: Mapped[Ticket] = relationship(back_populates="assignments")
     department: Mapped[Department] = relationship()
     assisting: Mapped[list[Department]] = relationship(secondary=assignment_assists)
+
+
+class AssistOpinion(db.Model):
+    """An assisting department's opinion (协办意见) on the spell it assists, shown to the lead."""
+
+    __tablename__ = "assist_opinions"
+    # Reports count them by day and by the department that wrote them.
+    __table_args__ = (Index("ix_assist_opinions_created_department", "created_at", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opinion: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department] = relationship()
 
 
 class ExtensionRequest(db.Model):

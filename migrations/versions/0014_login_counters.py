@@ -1,4 +1,5 @@
-"""login failure counters in the database, shared by every worker; tokens revoked by logout (issue 13)
+"""login failure counters in the database, shared by every worker; tokens revoked by logout; when personal data
+were purged (issue 13)
 
 Revision ID: 0014
 Revises: 0013
@@ -36,9 +37,13 @@ def upgrade():
     )
     op.create_index(op.f('ix_revoked_tokens_user_id'), 'revoked_tokens', ['user_id'])
     op.create_index(op.f('ix_revoked_tokens_expires_at'), 'revoked_tokens', ['expires_at'])
+    with op.batch_alter_table('tickets') as batch:
+        batch.add_column(sa.Column('personal_data_purged_at', hotline.timeutil.UTCDateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('tickets') as batch:
+        batch.drop_column('personal_data_purged_at')
     op.drop_index(op.f('ix_revoked_tokens_expires_at'), table_name='revoked_tokens')
     op.drop_index(op.f('ix_revoked_tokens_user_id'), table_name='revoked_tokens')
     op.drop_table('revoked_tokens')
