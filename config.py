@@ -76,6 +76,8 @@ class Config:
     # /readyz: the scheduler counts as alive while some job finished within this many seconds
     # (the deadline sweep runs every minute).
     HOTLINE_SCHEDULER_STALE_SECONDS = _env_int("HOTLINE_SCHEDULER_STALE_SECONDS", 300)
+    # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto/-Host; 0: none.
+    HOTLINE_TRUSTED_PROXIES = _env_int("HOTLINE_TRUSTED_PROXIES", 0)
     # Browser origins allowed to call the API (comma-separated, e.g. https://app.city.gov.cn);
     # none by default.
     HOTLINE_CORS_ORIGINS = [o.strip() for o in os.environ.get("HOTLINE_CORS_ORIGINS", "").split(",") if o.strip()]

@@ -1,6 +1,7 @@
 """create_app(): the only place an app is built (extensions, blueprints, CLI, error handlers)."""
 from flask import Flask
 from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, INSTANCE_DIR, from_environment
 from hotline import cli, observability, web
@@ -59,6 +60,11 @@ def create_app(config_class=None):
     csrf.init_app(app)
     web.init_app(app)
     observability.init_app(app)
+    if app.config["HOTLINE_TRUSTED_PROXIES"]:
+        # Behind nginx (deploy/nginx): the client's address and scheme as the proxies saw them, so
+        # that login throttling counts per real address and secure cookies work.
+        proxies = app.config["HOTLINE_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     if app.config["HOTLINE_CORS_ORIGINS"]:
         # Closed unless configured: only the named origins may call the API from a browser.
         CORS(app, resources={f"{PREFIX}/*": {"origins": app.config["HOTLINE_CORS_ORIGINS"]}},

@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from hotline.auth.models import User
+from hotline.backup import backup_command, restore_command
 from hotline.demo import seed_demo
 from hotline.directory import calendar
 from hotline.directory.cli import calendar_cli
@@ -23,7 +24,7 @@ from hotline.timeutil import utcnow
 
 def register(app):
     for command in (model_cli, setup_command, seed_demo_command, create_user_command, scheduler_command,
-                    jobs_group, reports_cli, calendar_cli, tickets_cli):
+                    jobs_group, reports_cli, calendar_cli, tickets_cli, backup_command, restore_command):
         _explain_database_errors(command)
         app.cli.add_command(command)
 

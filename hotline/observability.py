@@ -158,7 +158,8 @@ def _allow_scrape():
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
         return
-    if request.remote_addr in LOOPBACK and not request.headers.get("X-Forwarded-For"):
+    forwarded = request.headers.get("X-Forwarded-For") and not current_app.config["HOTLINE_TRUSTED_PROXIES"]
+    if request.remote_addr in LOOPBACK and not forwarded:
         return
     raise Forbidden("指标只对本机或持有 HOTLINE_METRICS_TOKEN 的采集端开放")
 

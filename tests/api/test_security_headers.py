@@ -64,3 +64,18 @@ def test_configured_origins_alone_may_call_the_api_from_a_browser(tmp_path):
     assert "Access-Control-Allow-Origin" not in other.headers
     page = client.get("/login", headers={"Origin": "https://app.city.example"})
     assert "Access-Control-Allow-Origin" not in page.headers  # pages never
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'p.db'}", HOTLINE_TRUSTED_PROXIES=1)
+    seen = {}
+
+    @app.get("/_address")
+    def _address():
+        from flask import request
+
+        seen["remote"], seen["scheme"] = request.remote_addr, request.scheme
+        return "ok"
+
+    app.test_client().get("/_address", headers={"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"})
+    assert seen == {"remote": "198.51.100.7", "scheme": "https"}
