@@ -9,6 +9,7 @@ client (server time: routing, queries, templates; no network) signed in as the r
 uses it, and prints p50 / p95 per page. Target: p95 < 150 ms for every page.
 """
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -29,14 +30,13 @@ STATES = ("received", "dispatched", "accepted", "replied", "pending_revisit", "c
 
 
 def build(url, n_tickets):
-    from sqlalchemy import insert, select, text
+    from sqlalchemy import select, text
 
     from config import Config, database_url
     from hotline.app import create_app
-    from hotline.directory.models import Department
     from hotline.extensions import db
     from hotline.routing.training import ensure_default_model
-    from hotline.tickets.models import Assignment, Ticket
+    from hotline.tickets.models import Ticket
 
     settings = {"SQLALCHEMY_DATABASE_URI": database_url(url), "SECRET_KEY": "bench",
                 "HOTLINE_MODEL_DIR": tempfile.mkdtemp(prefix="bench-pages-models-")}
@@ -48,14 +48,32 @@ def build(url, n_tickets):
             conn.execute(text(f"CREATE SCHEMA {schema}"))
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
     app = create_app(type("BenchConfig", (Config,), settings))
+    logging.getLogger("hotline.request").setLevel(logging.WARNING)  # one log line per call would drown the figures
     for command in (["setup"], ["seed-demo"]):
         result = app.test_cli_runner().invoke(args=command)
         assert result.exit_code == 0, result.output
-    now = datetime.now(UTC)
-    texts, _ = synthetic_corpus(n_tickets, seed=5)
     with app.app_context():
         ensure_default_model()
         db.session.commit()
+    store_tickets(app, n_tickets)
+    with app.app_context():
+        number = db.session.scalar(select(Ticket.number).where(Ticket.state == "accepted").limit(1))
+    return app, number
+
+
+def store_tickets(app, n_tickets, seed=5):
+    """N tickets spread over the workflow's states, departments and the last 60 days, with their
+    dispatch spells and clocks, written in bulk (bench/load.py reuses it for its preload)."""
+    from sqlalchemy import func, insert, select, text
+
+    from hotline.directory.models import Department
+    from hotline.extensions import db
+    from hotline.tickets.models import Assignment, Ticket
+
+    now = datetime.now(UTC)
+    texts, _ = synthetic_corpus(n_tickets, seed=seed)
+    with app.app_context():
+        first_id = (db.session.scalar(select(func.max(Ticket.id))) or 0) + 1
         departments = db.session.scalars(select(Department.id).order_by(Department.id)).all()
         started = time.perf_counter()
         for first in range(0, n_tickets, 5000):
@@ -67,7 +85,8 @@ def build(url, n_tickets):
                 department = departments[(i // len(STATES)) % len(departments)] if held else None
                 due = created + timedelta(days=5)
                 tickets.append({
-                    "id": i + 1, "number": f"B{i:09d}", "channel": "phone", "type": "complaint", "urgency": "normal",
+                    "id": first_id + i, "number": f"B{first_id + i:09d}", "channel": "phone", "type": "complaint",
+                    "urgency": "normal",
                     "content": texts[i], "state": state, "department_id": department,
                     "final_department_id": department, "caller_phone": f"139{i:08d}", "created_at": created,
                     "updated_at": created, "version": 1, "reopen_count": 0, "return_count": 0,
@@ -82,19 +101,18 @@ def build(url, n_tickets):
                     "revisit_due_at": created + timedelta(days=7) if state == "pending_revisit" else None,
                 })
                 if held:
-                    spells.append({"ticket_id": i + 1, "department_id": department, "kind": "dispatch",
+                    spells.append({"ticket_id": first_id + i, "department_id": department, "kind": "dispatch",
                                    "started_at": created, "sign_due_at": created + timedelta(hours=8),
                                    "complete_due_at": due})
             db.session.execute(insert(Ticket), tickets)
             db.session.execute(insert(Assignment), spells)
             db.session.commit()
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), :n)"), {"n": n_tickets})
+            db.session.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), :n)"),
+                               {"n": first_id + n_tickets - 1})
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         print(f"{db.engine.dialect.name}: {n_tickets:,} tickets stored in {time.perf_counter() - started:.0f} s")
-        number = db.session.scalar(select(Ticket.number).where(Ticket.state == "accepted").limit(1))
-    return app, number
 
 
 def signed_in(app, username):

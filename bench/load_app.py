@@ -1,0 +1,37 @@
+"""The WSGI app bench/load.py runs under gunicorn: the product as deployed, plus one bare insert
+endpoint on the same stack (Flask, SQLAlchemy, the same database and gunicorn), the floor that
+intake's cost is compared with. Never deployed: it exists only for the benchmark."""
+from datetime import datetime
+
+from flask import jsonify, request
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.app import create_app
+from hotline.extensions import csrf, db
+from hotline.timeutil import UTCDateTime, utcnow
+
+app = create_app()
+
+
+class FloorRow(db.Model):
+    __tablename__ = "bench_floor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+with app.app_context():
+    FloorRow.__table__.create(db.engine, checkfirst=True)
+
+
+@app.post("/bench/floor")
+@csrf.exempt  # a JSON client, like the API
+def floor():
+    body = request.get_json()
+    row = FloorRow(channel=body["channel"], content=body["content"], created_at=utcnow())
+    db.session.add(row)
+    db.session.commit()
+    return jsonify(id=row.id), 201
