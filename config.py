@@ -25,6 +25,9 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hotline.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Report queries read from a replica when one is named (hotline/reports/replica.py).
+    SQLALCHEMY_BINDS = ({"reports": database_url(os.environ["HOTLINE_REPORTS_DATABASE_URL"])}
+                        if os.environ.get("HOTLINE_REPORTS_DATABASE_URL") else {})
     MAX_CONTENT_LENGTH = 1024 * 1024
     # The web session: HttpOnly and SameSite=Lax always, Secure in production (below).
     SESSION_COOKIE_HTTPONLY = True

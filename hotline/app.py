@@ -24,7 +24,7 @@ from hotline.notifications import service as notifications
 from hotline.notifications import views as notifications_views
 from hotline.queues import views as queue_views
 from hotline.reports import api as reports_api
-from hotline.reports import daily
+from hotline.reports import daily, replica
 from hotline.reports import views as report_views
 from hotline.revisits import views as revisit_views
 from hotline.routing import api as routing_api
@@ -70,6 +70,7 @@ def create_app(config_class=None):
         CORS(app, resources={f"{PREFIX}/*": {"origins": app.config["HOTLINE_CORS_ORIGINS"]}},
              allow_headers=["Authorization", "Content-Type", "X-Request-ID"], expose_headers=["X-Request-ID"])
     daily.subscribe()
+    replica.init_app(app)
     notifications.subscribe()
 
     for blueprint in API_BLUEPRINTS:

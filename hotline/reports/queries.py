@@ -18,16 +18,16 @@ from sqlalchemy import Date, Integer, Time, and_, case, cast, extract, func, lit
 
 from hotline.accountability.models import AccountabilityRecord
 from hotline.directory.models import Category, Department
-from hotline.extensions import db
 from hotline.reports import daily
 from hotline.reports.daily import COUNTERS, ReportDay
 from hotline.reports.definitions import SATISFIED, SCORE_WEIGHTS
 from hotline.reports.indexes import LATE, SIGN_LATE
-from hotline.tickets.models import Assignment, Revisit, Ticket
+from hotline.reports.replica import reading
+from hotline.tickets.models import Assignment, AssistOpinion, Revisit, Ticket
 from hotline.tickets.workflow import State
 from hotline.timeutil import UTCDateTime
 
-A, T, R, AR = Assignment, Ticket, Revisit, AccountabilityRecord
+A, T, R, AR, OP = Assignment, Ticket, Revisit, AccountabilityRecord, AssistOpinion
 GRANULARITIES = ("day", "week", "month")
 
 
@@ -57,7 +57,7 @@ def period(date_from, date_to, tz):
 
 def category_ids(category_id):
     """The category and all its descendants (the taxonomy is small: a few hundred rows)."""
-    rows = db.session.execute(select(Category.id, Category.parent_id)).all()
+    rows = reading().execute(select(Category.id, Category.parent_id)).all()
     children = defaultdict(list)
     for child, parent in rows:
         children[parent].append(child)
@@ -76,7 +76,7 @@ class LocalTime:
 
     def __init__(self, calendar, when):
         self.calendar = calendar
-        self.sqlite = db.session.get_bind().dialect.name == "sqlite"
+        self.sqlite = reading().get_bind().dialect.name == "sqlite"
         # SQLite has no time zones: shift by the zone's offset, which for Asia/Shanghai
         # (no daylight saving since 1991) is the same all year.
         offset = calendar.tz.utcoffset(when.replace(tzinfo=None))
@@ -193,6 +193,10 @@ def _families(now):
             "revisited": A.end_reason == "revisited",
         }, [or_(A.end_reason == "revisited",
                 and_(A.ended_at.is_(None), T.state == State.PENDING_REVISIT))], needs_ticket=True),
+        # 协办意见 by the day written, under the assisting department that wrote them.
+        Family(OP.__table__.join(A.__table__, A.id == OP.assignment_id), OP.created_at, OP.department_id, {
+            "assist_opinions": None,
+        }),
     ]
 
 
@@ -287,7 +291,7 @@ def _counters(scope, grouping, local):
         source = _source(family.source, family.needs_ticket, scope, grouping)
         stmt = stmt.select_from(source).where(*family.conditions)
         stmt = _restrict(stmt, scope, family.period_column, family.department_column)
-        for row in db.session.execute(stmt.group_by(key)).mappings():
+        for row in reading().execute(stmt.group_by(key)).mappings():
             result[grouping.normal(row["key"])].update({n: row[n] for n in family.counters})
     return result
 
@@ -324,7 +328,7 @@ def _daily_counters(scope, grouping, tz, cut):
     if scope.channel is not None:
         stmt = stmt.where(D.channel == scope.channel)
     result = defaultdict(Counter)
-    for row in db.session.execute(stmt).mappings():
+    for row in reading().execute(stmt).mappings():
         if not any(row[n] for n in COUNTERS):
             continue  # what a ticket no longer counts for leaves its rows at zero
         counter = result[grouping.daily_normal(row["key"])]
@@ -350,7 +354,7 @@ def _add_handling(result, scope, grouping, local):
                       func.sum(local.working_minutes_of_day(column)).label("minutes"))
         stmt = stmt.select_from(_source(A.__table__, False, scope, grouping))
         stmt = _restrict(stmt.where(A.replied_at.is_not(None)), scope, A.replied_at, A.department_id)
-        rows = db.session.execute(stmt.group_by(key, day)).all()
+        rows = reading().execute(stmt.group_by(key, day)).all()
         per_day.extend((sign, grouping.normal(row.key), as_day(row.day), row.n, float(row.minutes))
                        for row in rows)
         if sign == 1:
@@ -400,6 +404,7 @@ def figures(c):
         "redo_rate": ratio(c["redos"], c["revisits"]),
         "return_rate": ratio(c["returned"], c["dispatched"]),
         "average_handling_hours": round(c["handling_minutes"] / handled / 60, 2) if handled else None,
+        "assist_opinions": c["assist_opinions"],
     }
 
 
@@ -407,6 +412,7 @@ COUNTER_NAMES = (
     "received", "answered", "dispatched", "returned", "sign_counted", "sign_on_time",
     "complete_counted", "on_time", "overdue", "accountable", "severely_overdue", "approved",
     "revisited", "revisits", "satisfied", "unsatisfied", "reached", "resolved", "redos", "handled",
+    "assist_opinions",
 )
 
 
@@ -430,7 +436,7 @@ def league(scope, calendar):
     """Every active department's row, ranked; departments without dispatches are unranked."""
     counters = _counters(scope.without_department(), Grouping("department"),
                          LocalTime(calendar, scope.start))
-    departments = db.session.scalars(select(Department).where(Department.active).order_by(Department.id))
+    departments = reading().scalars(select(Department).where(Department.active).order_by(Department.id))
     rows = []
     for department in departments:
         row = _report_row(counters.get(department.id, Counter()))
@@ -479,7 +485,7 @@ def buckets(scope, tz, granularity):
 def by_category(scope, calendar, level):
     """Rows per category at `level` of the taxonomy; deeper categories add up into their ancestor."""
     counters = _counters(scope, Grouping("category"), LocalTime(calendar, scope.start))
-    categories = {c.id: c for c in db.session.scalars(select(Category))}
+    categories = {c.id: c for c in reading().scalars(select(Category))}
     rolled = defaultdict(Counter)
     for category_id, counter in counters.items():
         node = categories.get(category_id)
@@ -510,7 +516,7 @@ def overdue_list(scope, limit):
         .limit(limit)
     )
     stmt = _restrict(stmt, scope, A.complete_due_at, A.department_id)
-    return [dict(row) for row in db.session.execute(stmt).mappings()]
+    return [dict(row) for row in reading().execute(stmt).mappings()]
 
 
 # --- what a figure counts -------------------------------------------------------------
@@ -522,6 +528,7 @@ NUMERATORS = {
     "severely_overdue": "severely_overdue", "accountability_rate": "accountable",
     "revisit_rate": "revisited", "satisfaction_rate": "satisfied", "resolution_rate": "resolved",
     "redo_rate": "redos", "return_rate": "returned", "average_handling_hours": "handled",
+    "assist_opinions": "assist_opinions",
 }
 
 
@@ -546,9 +553,9 @@ def members(scope, counter):
 def member_page(scope, counter, page, per_page):
     """(total, [(ticket, spell or None, moment)]) of one page of a counter's rows, by their period moment."""
     rows = members(scope, counter).subquery()
-    total = db.session.scalar(select(func.count()).select_from(rows))
+    total = reading().scalar(select(func.count()).select_from(rows))
     stmt = (select(T, A, rows.c.moment).select_from(rows)
             .join(T, T.id == rows.c.ticket_id).outerjoin(A, A.id == rows.c.assignment_id)
             .order_by(rows.c.moment, T.id, rows.c.assignment_id)
             .limit(per_page).offset((page - 1) * per_page))
-    return total, db.session.execute(stmt).all()
+    return total, reading().execute(stmt).all()
