@@ -12,17 +12,19 @@ import numpy as np
 import sklearn
 
 from classifier.errors import ClassifierError, ModelVersionError
+from classifier.pipeline import PIPELINE_VERSION
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 
 
 def library_versions():
-    """Versions that must match for a pickled pipeline to behave as it did when trained."""
+    """Versions that must match for a pickled pipeline to behave as it did when trained: the
+    libraries' and our pipeline's own (PIPELINE_VERSION)."""
     # Pickles survive Python patch releases, so only major.minor is compared.
     python = ".".join(platform.python_version_tuple()[:2])
     libraries = {name: version(name) for name in ("scikit-learn", "numpy", "scipy", "jieba", "rjieba", "joblib")}
-    return {"python": python} | libraries
+    return {"python": python} | libraries | {"pipeline": PIPELINE_VERSION}
 
 
 def _sha256(path):
@@ -71,8 +73,8 @@ class TrainedModel:
                       for name, running in library_versions().items() if metadata["versions"].get(name) != running]
         if mismatches:
             raise ModelVersionError(
-                f"model in {directory} was made with other library versions: {', '.join(mismatches)}; "
-                "retrain it with the running versions"
+                f"model in {directory} was made with other library or pipeline versions: {', '.join(mismatches)}; "
+                "retrain it with the running versions (flask --app wsgi model ensure-default retrains the default)"
             )
         model_path = directory / MODEL_FILE
         try:

@@ -22,7 +22,8 @@ MODEL_DIR = tempfile.mkdtemp(prefix="hotline-models-")
 # Rows the tests may add; everything else (calendar, policies, demo city) is seeded once.
 MUTABLE = ("audit_entries", "calendar_recomputes", "hotspot_snapshots", "job_runs", "job_locks",
            "daily_briefings", "notifications", "report_days", "classifier_models", "accountability_records",
-           "ticket_events", "assist_opinions", "revisits", "extension_requests", "assignment_assists", "assignments", "tickets",
+           "ticket_events", "assist_opinions", "revisits", "extension_requests", "assignment_assists",
+           "assignments", "tickets",
            "ticket_sequences", "training_requests", "revoked_tokens")
 
 

@@ -18,7 +18,7 @@ FIELDS = {
     "hours": "工作时间", "day": "日期", "year": "年份", "days": "天数", "title": "标题", "body": "正文",
     "tags": "标签", "valid_from": "生效日期", "valid_until": "失效日期", "source_department_id": "来源单位",
     "version": "版本", "source": "来源", "count": "数量", "metrics": "评估指标", "date": "日期",
-    "n_samples": "样本数", "macro_f1": "宏平均 F1", "status": "状态",
+    "n_samples": "样本数", "macro_f1": "宏平均 F1", "ece": "期望校准误差", "status": "状态",
 }
 # Repeats of another field (a label beside its code) or bookkeeping the row's time already says.
 HIDDEN = frozenset({"kind_label", "updated_at"})

@@ -65,6 +65,13 @@ class EventOut(Out):
     created_at: datetime
 
 
+class AssistOpinionOut(Out):
+    department_id: int
+    department_name: str
+    opinion: str
+    created_at: datetime
+
+
 class TicketOut(Out):
     number: str
     channel: str
@@ -97,6 +104,7 @@ class TicketOut(Out):
     lateness: Literal[tuple(LATENESS)]
     suggestions: dict | None = None
     events: list[EventOut] | None = None
+    assist_opinions: list[AssistOpinionOut] | None = Field(None, description="协办意见（详情中给出）")
 
 
 class TicketPage(Out):

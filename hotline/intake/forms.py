@@ -5,15 +5,12 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from classifier import urgency
-from classifier.pipeline import compose_text
 from hotline import labels
 from hotline.directory.models import Category, Department
 from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.forms import options
 
-URGENCY_RANK = {level: rank for rank, level in enumerate(labels.URGENCIES)}
 FINISHES = ("save", "answer", "dispatch", "invalidate", "merge")
 CHOICE_MESSAGE = "请从列表中选择"
 
@@ -38,8 +35,8 @@ class IntakeForm(FlaskForm):
                        invalid_choice_message=CHOICE_MESSAGE)
     urgency = SelectField("紧急程度", choices=options([("auto", "自动识别"), *labels.URGENCIES.items()]),
                           default="auto", invalid_choice_message=CHOICE_MESSAGE)
-    urgency_reason = StringField("调低原因", validators=[Optional(), Length(max=500, message="调低原因不超过 500 字")],
-                                 filters=[_strip])
+    urgency_reason = StringField("调低原因", validators=[Optional(), Length(
+        min=2, max=500, message="调低原因应为 2–500 字")], filters=[_strip])
     address = StringField("诉求地址", validators=[Optional(), Length(max=300, message="诉求地址不超过 300 字")],
                           filters=[_strip])
     area = SelectField("所属区域", invalid_choice_message=CHOICE_MESSAGE)
@@ -75,24 +72,13 @@ class IntakeForm(FlaskForm):
         if self.mode not in FINISHES:
             raise ValidationError("未知的办理方式")
 
-    def ticket_data(self, level):
-        """The create input, as POST /api/v1/tickets takes it, at the decided urgency `level`."""
+    def ticket_data(self):
+        """The create input, as POST /api/v1/tickets takes it: 自动识别 leaves the urgency to the service."""
         data = {name: getattr(self, name).data or None for name in (
-            "caller_phone", "caller_name", "address", "area", "subject", "category_id")}
+            "caller_phone", "caller_name", "address", "area", "subject", "category_id", "urgency_reason")}
+        level = None if self.urgency.data == "auto" else self.urgency.data
         return data | {"channel": self.channel.data, "type": self.type.data, "content": self.content.data,
                        "is_enterprise": self.is_enterprise.data, "urgency": level}
-
-    def decided_urgency(self):
-        """(level, note): "auto" takes the detected level; going below it needs a reason."""
-        detected = urgency.detect(compose_text(self.subject.data, self.content.data, self.address.data)).level
-        chosen = detected if self.urgency.data == "auto" else self.urgency.data
-        note = f"系统识别紧急程度：{labels.URGENCIES[detected]}"
-        if URGENCY_RANK[chosen] < URGENCY_RANK[detected]:
-            if not self.urgency_reason.data:
-                raise InvalidInput(f"系统识别为「{labels.URGENCIES[detected]}」，调低为「{labels.URGENCIES[chosen]}」"
-                                   "须填写调低原因", details={"urgency_reason": "required"})
-            note += f"；话务员调低为：{labels.URGENCIES[chosen]}；调低原因：{self.urgency_reason.data}"
-        return chosen, note
 
     def action(self):
         """(workflow action, its input) for the chosen finish, or (None, None) to only save."""

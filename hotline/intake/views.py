@@ -44,9 +44,8 @@ def create():
     if not form.validate():
         return _page(form, status=400)
     try:
-        level, note = form.decided_urgency()
         action, data = form.action()
-        ticket = service.create_ticket(form.ticket_data(level), g.user, suggest=suggest_for_intake, note=note)
+        ticket = service.create_ticket(form.ticket_data(), g.user, suggest=suggest_for_intake)
         if action is not None:
             service.perform(ticket.number, action, g.user, data | {"version": ticket.version})
     except HotlineError as exc:

@@ -110,4 +110,7 @@ _TARGETS = {
                                      f" {t.pending_extension.days} 个工作日，请审核"),),
     "reply": ((None, "reply_review", Role.DISPATCHER,
                lambda t: f"{_name(t)}已回复工单 {t.number}，请审核办理结果"),),
+    # To the lead department: the opinion just added is the ticket's last.
+    "assist_reply": ((None, "assist_opinion", Role.DEPARTMENT,
+                      lambda t: f"{t.assist_opinions[-1].department.name}对工单 {t.number} 提出协办意见，请参阅"),),
 }

@@ -39,6 +39,9 @@ class BulkForm(FlaskForm):
 class BulkDispatchForm(BulkForm):
     # 0: each ticket to the department the classifier suggested for it.
     department_id = SelectField("承办单位", coerce=int, default=0)
+    # 0: each ticket keeps the category shown in its row (given at intake, else suggested), which
+    # the dispatcher confirms by dispatching it.
+    category_id = SelectField("诉求分类", coerce=int, default=0)
 
 
 class DecisionForm(FlaskForm):

@@ -11,6 +11,7 @@ from hotline.extensions import db
 from hotline.forms import options
 from hotline.queues.forms import BulkDispatchForm, BulkForm, ExplainForm, NoteDecision, ReasonDecision
 from hotline.tickets import queues, schemas, service
+from hotline.tickets.forms import category_choices
 from hotline.tickets.serialize import mask_phone
 from hotline.tickets.workflow import Role
 from hotline.timeutil import utcnow
@@ -108,6 +109,7 @@ def _dispatch_page(queue, error=None, failed=None, bulk_form=None):
     bulk_form = bulk_form or (_bulk_form(queue.key) if queue.key in BULK_ACTIONS else None)
     return render_template("queues/dispatch.html", queue=queue, page=page, reasons=reasons,
                            names=queues.department_names(), decisions=DECISIONS.get(queue.key, {}),
+                           categories=queues.category_paths() if queue.key == "received" else {},
                            bulk_form=bulk_form, keys=DISPATCH_QUEUES, error=error,
                            failed=failed), error.status if error else 200
 
@@ -118,19 +120,33 @@ def _bulk_form(key):
     form = BulkDispatchForm()
     form.department_id.choices = options([(0, "按各工单的建议承办单位")] + [
         (d.id, d.name) for d in queues.active_departments()])
+    form.category_id.choices = options([(0, "按各工单所列分类")] + category_choices())
     return form
 
 
 def _dispatch_payload(form):
-    """Each ticket's dispatch input: the department chosen above the table, or its suggestion."""
+    """Each ticket's dispatch input: the department chosen above the table, or its suggestion with the
+    suggested assisting departments."""
+    numbers = [number for number, _ in form.tickets.data]
+    # Every ticket dispatched here carries a category the dispatcher confirmed: the one chosen above
+    # the table, or the one its row shows.
+    categories = {} if form.category_id.data else queues.dispatch_categories(numbers)
+
+    def category(number):
+        chosen = form.category_id.data or categories.get(number)
+        if chosen is None:
+            raise InvalidInput("没有建议分类，请在表格上方选择诉求分类")
+        return {"category_id": chosen}
+
     if form.department_id.data:
-        return lambda number: {"department_id": form.department_id.data}
-    suggested = queues.suggested_departments([number for number, _ in form.tickets.data])
+        return lambda number: {"department_id": form.department_id.data} | category(number)
+    suggested = queues.suggested_departments(numbers)
 
     def payload(number):
-        if suggested.get(number) is None:
+        department_id, assisting = suggested.get(number, (None, []))
+        if department_id is None:
             raise InvalidInput("没有建议承办单位，请在表格上方选择承办单位")
-        return {"department_id": suggested[number]}
+        return {"department_id": department_id, "assisting_department_ids": assisting} | category(number)
 
     return payload
 

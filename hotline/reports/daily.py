@@ -24,14 +24,14 @@ from datetime import date
 from itertools import combinations, repeat
 
 from flask import current_app
-from sqlalchemy import String, delete, func, inspect, select
+from sqlalchemy import String, column, delete, func, inspect, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.directory.calendar import load_calendar, work_calendar
 from hotline.extensions import db
 from hotline.reports.definitions import SATISFIED
-from hotline.tickets.models import Assignment, Revisit, Ticket
+from hotline.tickets.models import Assignment, AssistOpinion, Revisit, Ticket
 from hotline.tickets.signals import ticket_changed, ticket_changing
 from hotline.tickets.workflow import State
 
@@ -39,7 +39,7 @@ from hotline.tickets.workflow import State
 NO_DEPARTMENT = 0
 COUNTERS = ("received", "answered", "dispatched", "returned", "sign_on_time", "on_time",
             "approved", "revisited", "revisits", "satisfied", "unsatisfied", "reached",
-            "resolved", "redos", "handled", "handling_minutes")
+            "resolved", "redos", "handled", "handling_minutes", "assist_opinions")
 DIMENSIONS = ("department", "category", "area", "channel")
 # A dimension's value in a cut that does not keep it, and for a ticket without one
 # (no department, no category, no area): primary-key columns cannot be NULL either.
@@ -90,12 +90,14 @@ class ReportDay(db.Model):
     reached: Mapped[int] = mapped_column(default=0, server_default="0")
     resolved: Mapped[int] = mapped_column(default=0, server_default="0")
     redos: Mapped[int] = mapped_column(default=0, server_default="0")
+    # 协办意见 by the day they were written, under the assisting department that wrote them.
+    assist_opinions: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 KEY = ("cut", "day", "department_id", "category_id", "area", "channel")
 
 
-def contributions(ticket, spells, revisits, calendar):
+def contributions(ticket, spells, revisits, calendar, opinions=()):
     """What one ticket adds to the department cut: {(day, department_id, counter): amount}.
 
     Works on ORM objects and on plain rows alike; the SQL of the same definitions is in
@@ -135,6 +137,8 @@ def contributions(ticket, spells, revisits, calendar):
                         unsatisfied=revisit.satisfaction == "unsatisfied", reached=reached,
                         resolved=reached and revisit.resolved is True,
                         redos=revisit.outcome == "redo")
+    for opinion in opinions:
+        add(opinion.created_at, opinion.department_id, assist_opinions=1)
     return counts
 
 
@@ -162,7 +166,7 @@ def snapshot(ticket):
     """What a ticket, with its spells and revisits, counts for at this moment, in every cut."""
     spells = ticket.assignments
     revisits = ticket.revisits if any(s.end_reason == "revisited" for s in spells) else ()
-    return cells(ticket, contributions(ticket, spells, revisits, work_calendar()))
+    return cells(ticket, contributions(ticket, spells, revisits, work_calendar(), ticket.assist_opinions))
 
 
 def subscribe():
@@ -194,39 +198,45 @@ def record(before, after):
                            {**dict(zip(KEY, key, strict=True)), **amounts})
 
 
-def _add(bind, names):
-    """INSERT of one row's counters `names`, adding them to the row's when it exists."""
-    table = ReportDay.__table__
+def _add(bind, names, target=None):
+    """INSERT of one row's counters `names` into `target` (the table's model by default), adding them
+    to the row's when it exists."""
+    target = ReportDay.__table__ if target is None else target
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[bind.dialect.name]
-    stmt = dialect.insert(table)
+    stmt = dialect.insert(target)
     return stmt.on_conflict_do_update(
-        index_elements=[table.c[n] for n in KEY],
-        set_={name: table.c[name] + stmt.excluded[name] for name in names},
+        index_elements=[target.c[n] for n in KEY],
+        set_={name: target.c[name] + stmt.excluded[name] for name in names},
     )
 
 
 def rebuild(connection, chunk=20000):
     """Recount the whole table from the tickets through `connection` (migrations 0006 and 0012, bulk loads)."""
-    if "cut" not in {column["name"] for column in inspect(connection).get_columns("report_days")}:
+    inspector = inspect(connection)
+    columns = {column["name"] for column in inspector.get_columns("report_days")}
+    if "cut" not in columns:
         return  # migration 0006, run before 0012 gives the table its cuts (and recounts it)
+    # Migration 0012 recounts a table that has no 协办意见 yet (0013 adds them): it counts what it has.
+    counters = tuple(name for name in COUNTERS if name in columns)
+    with_opinions = inspector.has_table("assist_opinions")
     calendar = load_calendar(connection, current_app.config)
     connection.execute(delete(ReportDay))
     pending = defaultdict(dict)
     last = connection.scalar(select(func.max(Ticket.id))) or 0
     for first in range(0, last, chunk):
-        tickets = list(_tickets(connection, first, first + chunk))
+        tickets = list(_tickets(connection, first, first + chunk, with_opinions))
         if not tickets:
             continue
         # Later tickets count from their creation day on: rows of earlier days are complete,
         # as long as tickets were created in id order (if not, adding them up still holds).
-        earliest = min(t.created_at for t, _, _ in tickets).astimezone(calendar.tz).date()
-        _flush(connection, pending, lambda day, earliest=earliest: day < earliest)
-        for ticket, spells, revisits in tickets:
-            cells(ticket, contributions(ticket, spells, revisits, calendar), pending)
-    _flush(connection, pending, lambda day: True)
+        earliest = min(t.created_at for t, *_ in tickets).astimezone(calendar.tz).date()
+        _flush(connection, pending, lambda day, earliest=earliest: day < earliest, counters)
+        for ticket, spells, revisits, opinions in tickets:
+            cells(ticket, contributions(ticket, spells, revisits, calendar, opinions), pending)
+    _flush(connection, pending, lambda day: True, counters)
 
 
-def _flush(connection, pending, done):
+def _flush(connection, pending, done, counters=COUNTERS):
     """Write the pending rows whose day is `done` straight through the driver.
 
     A rebuild writes about a million rows: SQLAlchemy's handling of each row's parameters
@@ -235,9 +245,11 @@ def _flush(connection, pending, done):
     keys = sorted(key for key in pending if done(key[1]))
     if not keys:
         return
-    compiled = _add(connection, COUNTERS).compile(dialect=connection.dialect)
-    names = tuple(column.name for column in ReportDay.__table__.columns)  # the statement's order
-    counters = names[len(KEY):]
+    # The key and the counters written, as columns without the model's defaults: the statement
+    # names exactly these, in this order, on a table that may predate later counters (0012).
+    names = (*KEY, *counters)
+    compiled = _add(connection, counters, table(ReportDay.__tablename__, *map(column, names))).compile(
+        dialect=connection.dialect)
     to_day = ReportDay.__table__.c.day.type.bind_processor(connection.dialect) or (lambda day: day)
     rows = [(key[0], to_day(key[1]), *key[2:], *map(amounts.get, counters, repeat(0)))
             for key, amounts in ((key, pending.pop(key)) for key in keys)]
@@ -248,19 +260,21 @@ def _flush(connection, pending, done):
     connection.exec_driver_sql(compiled.string, rows)
 
 
-def _tickets(connection, first, last):
-    """Tickets with first < id <= last, each with its spells and revisits, as plain rows."""
+def _tickets(connection, first, last, with_opinions=True):
+    """Tickets with first < id <= last, each with its spells, revisits and 协办意见, as plain rows."""
     def rows(ticket_id, *columns):
         return connection.execute(
             select(ticket_id, *columns).where(ticket_id > first, ticket_id <= last)).all()
 
-    A, R, T = Assignment, Revisit, Ticket
-    spells, revisits = defaultdict(list), defaultdict(list)
+    A, R, T, OP = Assignment, Revisit, Ticket, AssistOpinion
+    spells, revisits, opinions = defaultdict(list), defaultdict(list), defaultdict(list)
     for spell in rows(A.ticket_id, A.department_id, A.started_at, A.sign_due_at, A.signed_at,
                       A.complete_due_at, A.replied_at, A.ended_at, A.end_reason):
         spells[spell.ticket_id].append(spell)
     for revisit in rows(R.ticket_id, R.created_at, R.satisfaction, R.resolved, R.outcome):
         revisits[revisit.ticket_id].append(revisit)
+    for opinion in rows(OP.ticket_id, OP.department_id, OP.created_at) if with_opinions else ():
+        opinions[opinion.ticket_id].append(opinion)
     for ticket in rows(T.id, T.state, T.created_at, T.final_department_id, T.category_id, T.area,
                        T.channel):
-        yield ticket, spells[ticket.id], revisits[ticket.id]
+        yield ticket, spells[ticket.id], revisits[ticket.id], opinions[ticket.id]

@@ -91,6 +91,11 @@ METRICS = {
         "平均办理时长（工作小时）",
         "统计期内答复的派单，从派单到答复经过的工作时间（按工作日历和工作时段计算）的平均值，单位工作小时。",
     ),
+    "assist_opinions": Metric(
+        "协办意见数",
+        "统计期内协办单位对其协办的工单提交的协办意见条数，计入提交意见的协办单位（不计入主办单位），"
+        "按提交时间统计；不参与综合得分。",
+    ),
     "score": Metric(
         "综合得分",
         "考评排名用：按时办结率 40%、满意率 30%、解决率 20%、按时签收率 10% 加权，满分 100；"
@@ -106,7 +111,7 @@ METRICS = {
 SUMMARY_FIELDS = (
     "received", "answered", "direct_answer_rate", "dispatched", "sign_on_time_rate", "on_time_rate",
     "overdue", "severely_overdue", "accountability_rate", "revisit_rate", "satisfaction_rate",
-    "resolution_rate", "redo_rate", "return_rate", "average_handling_hours",
+    "resolution_rate", "redo_rate", "return_rate", "average_handling_hours", "assist_opinions",
 )
 
 # Revisit answers that count as satisfied in 满意率.

@@ -24,7 +24,7 @@ GRANULARITY_LABELS = {"day": "按日", "week": "按周", "month": "按月"}
 BULK_ACTIONS = {"urge": "催办", "supervise": "督办"}
 LEAGUE_SORTS = ("rank", "name", "score", "dispatched", "sign_on_time_rate", "on_time_rate", "overdue",
                 "accountability_rate", "revisit_rate", "satisfaction_rate", "resolution_rate",
-                "redo_rate", "return_rate", "average_handling_hours")
+                "redo_rate", "return_rate", "average_handling_hours", "assist_opinions")
 
 
 class DashboardQuery(ReportQuery):

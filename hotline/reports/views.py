@@ -41,7 +41,8 @@ FIGURE_PER_PAGE = 50
 MOMENTS = {"received": "受理时间", "answered": "受理时间", "dispatched": "派单时间", "returned": "派单时间",
            "sign_on_time": "签收时限", "on_time": "办结时限", "overdue": "办结时限",
            "accountable": "办结时限", "severely_overdue": "办结时限", "revisited": "答复时间",
-           "handled": "答复时间", "satisfied": "回访时间", "resolved": "回访时间", "redos": "回访时间"}
+           "handled": "答复时间", "satisfied": "回访时间", "resolved": "回访时间", "redos": "回访时间",
+           "assist_opinions": "提出时间"}
 # The numerator of each rate card, in the words of its list.
 COUNTER_LABELS = {"answered": "直接办结", "sign_on_time": "按时签收", "on_time": "按时办结",
                   "accountable": "已追责", "revisited": "已回访", "satisfied": "满意和基本满意",

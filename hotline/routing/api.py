@@ -35,7 +35,11 @@ class SuggestionsOut(Out):
     stage: str = Field(description="catalogue：派单目录决定；model：部门模型改变了派单目录的首选")
     manual: bool
     urgency: dict
-    similar: list[dict]
+    similar: list[dict] = Field(description=(
+        "相似工单：reason 为 same_incident（同一地点且同类问题，附 place 共同地点、place_kind、topic 问题相似度）、"
+        "text（内容相近）或 same_phone（同一来电号码）；承办单位看不到"))
+    repeat_of: dict | None = Field(default=None, description=(
+        "同一事项：number 为应并入的最早未办结工单，calls 为该事项已有来电次数（含已并入的工单）；承办单位看不到"))
     knowledge: list[dict]
     model_version: str | None
 

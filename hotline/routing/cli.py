@@ -21,37 +21,49 @@ def _fail(exc):
 @click.option("--kind", type=click.Choice(registry.KINDS), default="category")
 @click.option("--data", "data_file", type=click.Path(dir_okay=False),
               help="CSV（text,label[,subject,address]）；不给则用种子语料加已确认工单")
+@click.option("--skip-bad", is_flag=True, help="跳过有问题的行（列出行号和原因），不中止训练")
 @click.option("--activate", is_flag=True, help="训练后立即启用")
-def train_command(kind, data_file, activate):
-    """Train a model, scored on a held-out fifth, and register it (inactive unless --activate)."""
+def train_command(kind, data_file, skip_bad, activate):
+    """Train a model, scored on held-out data, and register it (inactive unless --activate)."""
+    skipped = []
     try:
         if data_file:
-            texts, labels = read_csv(data_file)
+            texts, labels, skipped = read_csv(data_file, skip_bad=True) if skip_bad else (*read_csv(data_file), [])
             row = registry.register(training.fit(texts, labels), kind, "file")
         elif kind == "category":
             row = training.train_category_model(training.confirmed_tickets("category"))
         else:
-            texts, labels = training.confirmed_tickets("department")
-            if len(set(labels)) < 2:
-                raise click.ClickException("已确认的工单不足以训练部门模型（至少需要两个部门）")
-            row = registry.register(training.fit(texts, labels), kind, "tickets")
+            row = registry.register(training.fit(*training.confirmed_tickets("department")), kind, "tickets")
         if activate:
             registry.activate(row.version)
     except (ClassifierError, HotlineError, ValueError) as exc:
         db.session.rollback()
         _fail(exc)
     db.session.commit()
-    click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
+    for line, reason in skipped:
+        click.echo(f"已跳过第 {line} 行：{reason}", err=True)
+    message = training.left_out_message(row.metrics)
+    if message:
+        click.echo(message, err=True)
+    click.echo(json.dumps(row.to_dict() | {"skipped_rows": [{"line": line, "reason": reason}
+                                                            for line, reason in skipped]}, ensure_ascii=False))
+
+
+def _score(metrics, name):
+    value = metrics.get(name)
+    return f"{name}={value:.3f}" if isinstance(value, int | float) else f"{name}=-"
 
 
 @model_cli.command("list")
 def list_command():
-    """List registered models, newest first."""
+    """List registered models, newest first, with their held-out scores."""
     for row in registry.models():
         mark = "*" if row.active else " "
-        scores = " ".join(f"{name}={row.metrics[name]:.3f}" if name in row.metrics else f"{name}=-"
-                          for name in ("macro_f1", "accuracy"))
-        click.echo(f"{mark} {row.version:<45} {row.kind:<10} n={row.n_samples:<7} {scores} source={row.source}")
+        scores = " ".join(_score(row.metrics, name) for name in ("macro_f1", "accuracy", "ece"))
+        held = row.metrics.get("n_samples", "-")
+        how = {"holdout": "held-out", "cross_validation": "cross-validated"}.get(row.metrics.get("method"), "")
+        click.echo(f"{mark} {row.version:<45} {row.kind:<10} n={row.n_samples:<7} {scores} "
+                   f"n_held_out={held}{f' ({how})' if how else ''} source={row.source}")
 
 
 def _change_active(change, message):

@@ -141,5 +141,8 @@ def _loaded_model(kind, version, path):
 
 
 def _summary(metrics):
-    """The held-out scores overall and per class; the confusion matrix stays in metadata.json."""
-    return {k: metrics[k] for k in ("macro_f1", "accuracy", "n_samples", "holdout", "per_class") if k in metrics}
+    """The held-out scores overall and per class, how they were held out, and the labels left out
+    for want of examples; the confusion matrix stays in metadata.json."""
+    keys = ("macro_f1", "accuracy", "ece", "n_samples", "holdout", "method", "folds", "n_scored_from", "left_out",
+            "per_class")
+    return {k: metrics[k] for k in keys if k in metrics}

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from classifier.pipeline import compose_text
+from classifier.repeats import NEAR_COPY, RepeatIndex
 from classifier.similar import SimilarityIndex
 from hotline.extensions import db
 from hotline.refresh import app_state
@@ -35,6 +36,10 @@ MAINTAIN_POLL_SECONDS = 5
 class TicketIndex:
     """One process's index of recent open tickets, topped up from the table as it grows.
 
+    Two indexes are kept side by side: `index`, character n-grams of what the callers said (near
+    copies), and `repeats`, place names and topic of what they said with the address (the same
+    incident in other words, classifier.repeats).
+
     Closed and expired tickets stay in the index until the maintainer prunes them (every
     HOTLINE_SIMILAR_PRUNE_SECONDS); find_similar() confirms the state of every hit in the
     database, so they are never offered meanwhile.
@@ -43,7 +48,7 @@ class TicketIndex:
     def __init__(self, app):
         self.window = timedelta(days=app.config["HOTLINE_SIMILAR_DAYS"])
         self.prune_seconds = app.config["HOTLINE_SIMILAR_PRUNE_SECONDS"]
-        self.index, self.last_id, self.pruned_at = None, 0, 0.0
+        self.index, self.repeats, self.last_id, self.pruned_at = None, None, 0, 0.0
         self.maintained, self.stale = False, False
         self.lock = threading.Lock()
         self._idf_texts = None
@@ -66,29 +71,31 @@ class TicketIndex:
             self.build(now)
         with self.lock:
             if self.index is not None and not self.stale and newest > self.last_id:
-                self.last_id = self._add_rows(self.index, self.last_id, now)
+                self.last_id = self._add_rows(self.last_id, now)
             return None if self.stale else self.index
 
     def build(self, now):
         """Index every recent open ticket, replacing what was there."""
-        index = SimilarityIndex(self.idf_texts)
+        index, repeats = SimilarityIndex(self.idf_texts), RepeatIndex(self.idf_texts)
         newest = db.session.scalar(select(db.func.max(Ticket.id))) or 0
         rows = db.session.execute(
-            select(Ticket.id, Ticket.subject, Ticket.content, Ticket.created_at)
+            select(Ticket.id, Ticket.subject, Ticket.content, Ticket.address, Ticket.created_at)
             .where(Ticket.id <= newest, *self._recent_open(now)).order_by(Ticket.id)
         ).all()
         if self.maintained:
             # The maintainer's own read ends here, so that SQLite's lock is free while it vectorises.
             db.session.commit()
-        self._index_rows(index, rows)
+        self._index_rows(index, repeats, rows)
         with self.lock:
-            self.index, self.last_id, self.pruned_at, self.stale = index, newest, time.monotonic(), False
+            self.index, self.repeats = index, repeats
+            self.last_id, self.pruned_at, self.stale = newest, time.monotonic(), False
 
     def prune(self, now):
         """Drop closed and expired tickets: a list of ids from the table, no re-vectorising."""
         wanted = db.session.scalars(select(Ticket.id).where(*self._recent_open(now))).all()
         db.session.commit()
         self.index.retain(wanted)
+        self.repeats.retain(wanted)
         self.pruned_at = time.monotonic()
 
     def maintain_once(self, now):
@@ -104,22 +111,24 @@ class TicketIndex:
     def _recent_open(self, now):
         return Ticket.created_at >= now - self.window, Ticket.state.in_(OPEN_STATES)
 
-    def _add_rows(self, index, after_id, now):
+    def _add_rows(self, after_id, now):
         # Only the primary key narrows the newest rows well: filtered by time and state as well,
         # SQLite's planner may walk one of those indexes instead, over the whole window.
         rows = db.session.execute(
-            select(Ticket.id, Ticket.subject, Ticket.content, Ticket.created_at, Ticket.state)
+            select(Ticket.id, Ticket.subject, Ticket.content, Ticket.address, Ticket.created_at, Ticket.state)
             .where(Ticket.id > after_id).order_by(Ticket.id)
         ).all()
         since = now - self.window
-        self._index_rows(index, [r for r in rows if r.created_at >= since and r.state in OPEN_STATES])
+        self._index_rows(self.index, self.repeats,
+                         [r for r in rows if r.created_at >= since and r.state in OPEN_STATES])
         return rows[-1].id if rows else after_id
 
     @staticmethod
-    def _index_rows(index, rows):
+    def _index_rows(index, repeats, rows):
         if rows:
-            index.add([r.id for r in rows], [compose_text(r.subject, r.content) for r in rows],
-                      [r.created_at.timestamp() for r in rows])
+            ids, times = [r.id for r in rows], [r.created_at.timestamp() for r in rows]
+            index.add(ids, [compose_text(r.subject, r.content) for r in rows], times)
+            repeats.add(ids, [compose_text(r.subject, r.content, r.address) for r in rows], times)
 
 
 def ticket_index():
@@ -149,31 +158,68 @@ def start_maintainer(app, poll_seconds=MAINTAIN_POLL_SECONDS):
     return stop
 
 
-def find_similar(text, phone, now, exclude_id=None, limit=5):
-    """[{number, score, reason}] from similar open texts and earlier calls from the phone.
+def find_similar(text, phone, now, exclude_id=None, limit=5, address=None):
+    """[{number, score, reason, …}] from open tickets of the same incident, similar open texts and
+    earlier calls from the phone.
 
-    Texts are subject and content without the address: neighbours share an address but
-    seldom a problem, and the operator sees the address beside each match anyway.
+    reason "same_incident": the same place (address, estate, road … in the address or what was said)
+    and the same problem, with `place` (the shared place name), `place_kind` and `topic` (how similar
+    the problem is, 0–1) so that the operator sees why; "text": what was said is much alike;
+    "same_phone": an earlier call from the phone. Texts alike but placed elsewhere are left out.
     """
     config = current_app.config
-    index = ticket_index().current(now)
+    tickets = ticket_index()
+    index = tickets.current(now)
     since = (now - timedelta(days=config["HOTLINE_SIMILAR_DAYS"])).timestamp()
-    hits = index.query(text, k=limit * 3, since=since,
-                       exclude={exclude_id} if exclude_id else (),
-                       min_score=config["HOTLINE_SIMILAR_MIN_SCORE"]) if index else []
+    exclude = {exclude_id} if exclude_id else set()
+    offers = []
+    if index is not None:
+        hits = index.query(text, k=limit * 3, since=since, exclude=exclude,
+                           min_score=config["HOTLINE_SIMILAR_MIN_SCORE"])
+        offers = tickets.repeats.offers(compose_text(None, text, address), hits, k=limit * 2,
+                                        since=since, exclude=exclude)
     found = {}
-    if hits:
-        scores = dict(hits)
+    if offers:
+        by_id = {o["id"]: o for o in offers}
         # The index may be a few minutes behind on closures: confirm the state here.
         for ticket_id, number in db.session.execute(
-            select(Ticket.id, Ticket.number).where(Ticket.id.in_(scores),
-                                                   Ticket.state.in_(OPEN_STATES))
+            select(Ticket.id, Ticket.number).where(Ticket.id.in_(by_id), Ticket.state.in_(OPEN_STATES))
         ):
-            found[number] = {"number": number, "score": round(scores[ticket_id], 3), "reason": "text"}
+            offer = {k: v for k, v in by_id[ticket_id].items() if k != "id"}
+            found[number] = {"number": number} | offer | {"score": round(offer["score"], 3)}
     if phone:
         for number, in db.session.execute(
             select(Ticket.number).where(Ticket.caller_phone == phone, Ticket.id != (exclude_id or 0))
             .order_by(Ticket.id.desc()).limit(limit)
         ):
             found.setdefault(number, {"number": number, "score": 1.0, "reason": "same_phone"})
-    return sorted(found.values(), key=lambda s: (-s["score"], s["number"]))[: limit * 2]
+    return sorted(found.values(), key=lambda s: (_rank(s), -s["score"], s["number"]))[: limit * 2]
+
+
+def _rank(offer):
+    """The same incident (or a copy of the call) first, then the caller's own calls, then texts alike."""
+    if offer["reason"] == "same_incident" or offer["score"] >= NEAR_COPY and offer["reason"] == "text":
+        return 0
+    return 1 if offer["reason"] == "same_phone" else 2
+
+
+def is_same_incident(offer):
+    return offer["reason"] == "same_incident" or (offer["reason"] == "text" and offer["score"] >= NEAR_COPY)
+
+
+def repeat_group(similar):
+    """{number, calls} of the incident the offers belong to, or None: the earliest open ticket of the
+    same incident (the one to merge into) and how many calls the incident has had so far — its open
+    tickets offered here and the tickets already merged into them."""
+    numbers = [s["number"] for s in similar if is_same_incident(s)]
+    if not numbers:
+        return None
+    members = db.session.execute(
+        select(Ticket.id, Ticket.number).where(Ticket.number.in_(numbers), Ticket.state.in_(OPEN_STATES))
+        .order_by(Ticket.created_at, Ticket.id)
+    ).all()
+    if not members:
+        return None
+    merged = db.session.scalar(select(db.func.count(Ticket.id)).where(
+        Ticket.duplicate_of_id.in_([m.id for m in members])))
+    return {"number": members[0].number, "calls": len(members) + merged}

@@ -7,7 +7,7 @@ from classifier import urgency
 from classifier.pipeline import compose_text
 from hotline.knowledge import search as knowledge
 from hotline.routing import registry
-from hotline.routing.similar import find_similar
+from hotline.routing.similar import find_similar, repeat_group
 from hotline.routing.snapshot import routing_snapshot
 
 TOP_CATEGORIES = 5
@@ -23,9 +23,11 @@ def suggest(subject, content, address, area, phone, now, exclude_id=None):
         ranked = category_model.predict_top([text], k=TOP_CATEGORIES)[0]
         result.update(_route(text, ranked, area, models.get("department", (None, None))[1]))
     result["urgency"] = _urgency(text)
-    # What the caller said, without the address: neighbours share an address, not a problem.
+    # The text search reads what the caller said without the address (neighbours share an address,
+    # not a problem); the repeat search weighs the address as place evidence beside the problem.
     said = compose_text(subject, content)
-    result["similar"] = find_similar(said, phone, now, exclude_id)
+    result["similar"] = find_similar(said, phone, now, exclude_id, address=address)
+    result["repeat_of"] = repeat_group(result["similar"])
     result["knowledge"] = knowledge.search(said)
     return result
 

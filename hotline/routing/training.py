@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from classifier.errors import ClassifierError, DataError
 from classifier.model import TrainedModel
 from classifier.pipeline import compose_text
-from classifier.train import evaluate, read_csv, train
+from classifier.train import HOLDOUT, MIN_PER_LABEL, assess, evaluate, left_out_scarce, read_csv, train
 from hotline.audit import service as audit
 from hotline.auth.models import User
 from hotline.directory.models import Category, Department
@@ -19,20 +19,54 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.workflow import State
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "classifier" / "data" / "seed"
-# A dispatch is confirmed once the department signed for it and it was not sent back.
+# A confirmed department label: a ticket a person dispatched (only operators and dispatchers may),
+# that the department signed for and that is not (or no longer) being sent back as wrongly routed:
+# signed, replied, awaiting revisit or closed. A return request that was granted puts the ticket back
+# to 待派单 (received), and a pending one holds it in return_requested, so neither counts; one that
+# was refused returns it to its signed state, and the dispatcher's routing stands.
 CONFIRMED_STATES = (State.ACCEPTED, State.REPLIED, State.PENDING_REVISIT, State.CLOSED)
-# The share of texts a model is scored on before the model kept is fitted on all of them.
-HOLDOUT = 0.2
+# A confirmed category label: a ticket whose category a person gave or kept at intake or dispatch
+# (category_confirmed); tickets marked invalid are not messages worth learning from.
+UNLEARNABLE_STATES = (State.INVALID,)
 
 
-def fit(texts, labels):
-    """A model fitted on every text, carrying its scores on a stratified held-out fifth."""
-    try:
-        return train(texts, labels, holdout=HOLDOUT, refit=True)
-    except DataError:
-        # A label too rare to keep examples on both sides of the split: scored on nothing, but
-        # still fitted, as before metrics were kept; the page shows its scores as unknown.
-        return train(texts, labels)
+def fit(texts, labels, fixed=((), ())):
+    """A model fitted on `fixed` + every text, carrying its held-out metrics (assessed on `texts`, or on
+    `fixed` when there are no texts) and, under "left_out", the labels too rare to learn."""
+    return fitted(*judged(texts, labels, fixed))
+
+
+def judged(texts, labels, fixed=((), ()), score_fixed=True):
+    """(Assessment, texts, labels, fixed) after leaving out labels with too few examples; with no
+    texts left, `fixed` is scored instead when score_fixed, else it is an error."""
+    texts, labels, left_out = left_out_scarce(list(texts), list(labels), also=fixed[1])
+    if not texts and not score_fixed:
+        raise DataError(f"没有可用于评估的已确认工单（样本不足而未用：{_listed(left_out)}）")
+    if not texts:
+        texts, labels, fixed = list(fixed[0]), list(fixed[1]), ((), ())
+    if len(set(labels) | set(fixed[1])) < 2:
+        raise DataError(f"至少需要两个各有 {MIN_PER_LABEL} 条以上样本的类别才能训练"
+                        + (f"（样本不足而未用：{_listed(left_out)}）" if left_out else ""))
+    assessment = assess(texts, labels, fixed=fixed, holdout=HOLDOUT)
+    assessment.metrics["left_out"] = left_out
+    return assessment, texts, labels, fixed
+
+
+def fitted(assessment, texts, labels, fixed):
+    """The model fitted on every text, carrying the assessment's metrics."""
+    model = train(list(fixed[0]) + texts, list(fixed[1]) + labels)
+    model.metrics = assessment.metrics | {"n_scored_from": len(texts)}
+    return model
+
+
+def _listed(left_out):
+    return "、".join(f"{label}（{n} 条）" for label, n in left_out.items())
+
+
+def left_out_message(metrics):
+    """The Chinese line saying which labels a model leaves out, or None."""
+    left_out = (metrics or {}).get("left_out") or {}
+    return f"样本少于 {MIN_PER_LABEL} 条、未参加训练：{_listed(left_out)}" if left_out else None
 
 
 def seed_corpus():
@@ -45,31 +79,35 @@ def seed_corpus():
 
 
 def confirmed_tickets(label):
-    """(texts, labels) of confirmed tickets, oldest first; label is 'category' or 'department'."""
-    leaf, group = aliased(Category), aliased(Category)
-    # Tickets may be filed under a level-3 category; the model predicts its level-2 parent.
-    category_code = db.func.coalesce(leaf.code, group.code)
-    label_column = category_code if label == "category" else Department.code
-    rows = db.session.execute(
-        select(Ticket.subject, Ticket.content, Ticket.address, label_column)
-        .join(leaf, leaf.id == Ticket.final_category_id)
-        .outerjoin(group, group.id == leaf.parent_id)
-        .join(Department, Department.id == Ticket.final_department_id)
-        .where(Ticket.state.in_(CONFIRMED_STATES), label_column.is_not(None))
-        .order_by(Ticket.id)
-    ).all()
+    """(texts, labels) of tickets whose `label` ('category' or 'department') a person confirmed, oldest
+    first: categories of tickets with category_confirmed, departments of CONFIRMED_STATES tickets."""
+    text_columns = (Ticket.subject, Ticket.content, Ticket.address)
+    if label == "category":
+        leaf, group = aliased(Category), aliased(Category)
+        # Tickets may be filed under a level-3 category (which has no code); the model predicts its
+        # level-2 parent.
+        code = db.func.coalesce(leaf.code, group.code)
+        query = (select(*text_columns, code).join(leaf, leaf.id == Ticket.category_id)
+                 .outerjoin(group, group.id == leaf.parent_id)
+                 .where(Ticket.category_confirmed, Ticket.state.not_in(UNLEARNABLE_STATES), code.is_not(None)))
+    else:
+        query = (select(*text_columns, Department.code).join(Department, Department.id == Ticket.final_department_id)
+                 .where(Ticket.state.in_(CONFIRMED_STATES)))
+    rows = db.session.execute(query.order_by(Ticket.id)).all()
     return [compose_text(s, c, a) for s, c, a, _ in rows], [row[3] for row in rows]
 
 
 def train_category_model(extra=((), ()), now=None):
-    seed_texts, seed_labels = seed_corpus()
-    texts, labels = seed_texts + list(extra[0]), seed_labels + list(extra[1])
-    return registry.register(fit(texts, labels), "category", "tickets" if extra[0] else "seed", now)
+    """Register a category model fitted on the seed corpus plus `extra` (texts, labels) of confirmed
+    tickets, scored on held-out tickets (on held-out seed texts when there are none)."""
+    model = fit(extra[0], extra[1], fixed=seed_corpus())
+    return registry.register(model, "category", "tickets" if extra[0] else "seed", now)
 
 
 def ensure_default_model(now=None):
     """Train and activate the seed model when no usable category model is active: none yet, or
-    one this install can no longer load (made with other library versions, or its files gone)."""
+    one this install can no longer load (made with other library or pipeline versions, or its
+    files gone)."""
     active = registry.active_row("category")
     if active is not None:
         try:
@@ -84,49 +122,45 @@ def ensure_default_model(now=None):
 
 
 def retrain(now=None):
-    """Nightly: train on confirmed tickets; activate only if not worse on held-out tickets."""
-    seed_texts, seed_labels = seed_corpus()
-
-    def with_seed(texts, labels):
-        return fit(seed_texts + texts, seed_labels + labels)
-
+    """Nightly: train on confirmed tickets; activate only if not worse than the active model on the
+    candidate's own held-out tickets."""
     data = {kind: confirmed_tickets(kind) for kind in registry.KINDS}
     active = {kind: registry.active_model(kind)[1] for kind in registry.KINDS}
+    seed = seed_corpus()
     # Training takes minutes: end the read transaction so that SQLite's write lock is free.
     db.session.commit()
     report = {}
     texts, labels = data["category"]
-    report["category"] = (
-        _retrain_kind("category", texts, labels, active["category"], now, fit=with_seed)
-        if texts else {"skipped": "no confirmed tickets"}
-    )
+    report["category"] = (_retrain_kind("category", texts, labels, seed, active["category"], now)
+                          if texts else {"skipped": "no confirmed tickets"})
     texts, labels = data["department"]
-    if len(texts) >= current_app.config["HOTLINE_DEPARTMENT_MODEL_MIN"] and len(set(labels)) > 1:
-        report["department"] = _retrain_kind("department", texts, labels, active["department"],
-                                              now, fit=fit)
+    if len(texts) >= current_app.config["HOTLINE_DEPARTMENT_MODEL_MIN"]:
+        report["department"] = _retrain_kind("department", texts, labels, ((), ()), active["department"], now)
     else:
         report["department"] = {"skipped": f"only {len(texts)} confirmed tickets"}
     return report
 
 
-def _retrain_kind(kind, texts, labels, active, now, fit):
-    """Score a candidate trained on the older 80% against the active model on the newest 20%."""
-    cut = int(len(texts) * 0.8)
-    held_texts, held_labels = texts[cut:], labels[cut:]
-    if held_texts and active is not None:
-        candidate = fit(texts[:cut], labels[:cut])
-        new_score = evaluate(candidate, held_texts, held_labels)["macro_f1"]
-        old_score = evaluate(active, held_texts, held_labels)["macro_f1"]
-    else:
-        new_score = old_score = None
-    better = old_score is None or new_score >= old_score
-    if not better:
-        return {"activated": False, "held_out": len(held_texts),
-                "new_macro_f1": new_score, "active_macro_f1": old_score}
-    row = registry.register(fit(texts, labels), kind, "tickets", now)
+def _retrain_kind(kind, texts, labels, fixed, active, now):
+    """Assess a candidate on held-out confirmed tickets, score the active model on the same tickets,
+    and register and activate the candidate (fitted on everything) unless it scores lower.
+
+    The seed corpus (`fixed`) is in every category model's training, so it is never held out: the
+    older model would know those texts."""
+    try:
+        assessment, texts, labels, fixed = judged(texts, labels, fixed, score_fixed=False)
+    except DataError as error:
+        return {"skipped": str(error)}
+    new_score = assessment.metrics["macro_f1"]
+    old_score = None if active is None else evaluate(active, assessment.texts, assessment.labels)["macro_f1"]
+    report = {"held_out": len(assessment.texts), "method": assessment.metrics["method"],
+              "new_macro_f1": new_score, "active_macro_f1": old_score, "ece": assessment.metrics["ece"],
+              "left_out": assessment.metrics["left_out"]}
+    if old_score is not None and new_score < old_score:
+        return report | {"activated": False}
+    row = registry.register(fitted(assessment, texts, labels, fixed), kind, "tickets", now)
     registry.activate(row.version, now)
-    return {"version": row.version, "activated": True, "held_out": len(held_texts),
-            "new_macro_f1": new_score, "active_macro_f1": old_score}
+    return report | {"version": row.version, "activated": True}
 
 
 def train_requested(now):
@@ -153,15 +187,17 @@ def train_requested(now):
 def _train_for_request(row, now):
     requester = db.session.get(User, row.requested_by_id) if row.requested_by_id else None
     requests.progress(row, "读取已确认工单", 5)
-    seed_texts, seed_labels = seed_corpus()
+    seed = seed_corpus()
     data = {kind: confirmed_tickets(kind) for kind in registry.KINDS}
     requests.progress(row, f"训练分类模型（种子语料加 {len(data['category'][0])} 张已确认工单，留出 20% 评估）", 15)
-    trained = {"category": fit(seed_texts + data["category"][0], seed_labels + data["category"][1])}
+    trained, skipped = {"category": fit(*data["category"], fixed=seed)}, {}
     texts, labels = data["department"]
-    skipped = {}
-    if len(texts) >= current_app.config["HOTLINE_DEPARTMENT_MODEL_MIN"] and len(set(labels)) > 1:
+    if len(texts) >= current_app.config["HOTLINE_DEPARTMENT_MODEL_MIN"]:
         requests.progress(row, f"训练部门模型（{len(texts)} 张已确认工单，留出 20% 评估）", 55)
-        trained["department"] = fit(texts, labels)
+        try:
+            trained["department"] = fit(texts, labels)
+        except DataError as error:
+            skipped["department"] = f"部门模型未训练：{error}"
     else:
         skipped["department"] = f"已确认工单仅 {len(texts)} 张，不足以训练部门模型"
     requests.progress(row, "登记新模型", 90)
@@ -173,5 +209,6 @@ def _train_for_request(row, now):
                       "macro_f1": registered.metrics.get("macro_f1")}, now=now)
         models.append({"kind": kind, "version": registered.version,
                        "macro_f1": registered.metrics.get("macro_f1"),
-                       "accuracy": registered.metrics.get("accuracy")})
+                       "accuracy": registered.metrics.get("accuracy"), "ece": registered.metrics.get("ece"),
+                       "left_out": left_out_message(registered.metrics)})
     return {"models": models, "skipped": skipped}

@@ -2,6 +2,7 @@
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from classifier.train import MIN_PER_LABEL
 from hotline.auth.access import roles_required
 from hotline.directory.models import Category, Department
 from hotline.errors import HotlineError, InvalidInput
@@ -30,7 +31,7 @@ def index():
 def detail(version):
     row = registry.get(version)
     return render_template("models/detail.html", row=row, names=_class_names(row.kind),
-                           kinds=registry.KIND_LABELS)
+                           kinds=registry.KIND_LABELS, min_per_label=MIN_PER_LABEL)
 
 
 @bp.get("/admin/models/training")

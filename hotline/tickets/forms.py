@@ -62,14 +62,16 @@ class DispatchForm(ActionForm):
     department_id = SelectField("承办单位", coerce=_optional_int,
                                 validators=[InputRequired("请选择承办单位")])
     assisting_department_ids = SelectMultipleField("协办单位", coerce=int)
-    category_id = SelectField("诉求分类", coerce=_optional_int, validators=[Optional()])
+    # Required on the page, so that every ticket dispatched here carries a category a person confirmed
+    # (pre-filled from the suggestion); the API keeps it optional.
+    category_id = SelectField("诉求分类", coerce=_optional_int, validators=[InputRequired("请选择诉求分类")])
     note = _text("派单说明", 1, 2000, required=False)
 
     def fill_choices(self):
         departments = department_choices()
         self.department_id.choices = options([("", "请选择承办单位")] + departments)
         self.assisting_department_ids.choices = options(departments)
-        self.category_id.choices = options([("", "不修改分类")] + category_choices())
+        self.category_id.choices = options([("", "请选择诉求分类")] + category_choices())
 
 
 class RequestExtensionForm(ActionForm):
@@ -119,16 +121,18 @@ ACTION_FORMS = {
     "invalidate": _with("reason", _text("无效原因", 2, 2000)),
     "urge": _with("note", _text("催办意见", 2, 2000)),
     "supervise": _with("note", _text("督办意见", 2, 2000)),
+    "assist_reply": _with("opinion", _text("协办意见", 2, 2000)),
 }
 
 
 def action_form(action, ticket, formdata=None):
     """The action's form, bound to the posted data, or fresh with the ticket's version (and, for
-    dispatch, the suggested department) filled in."""
+    dispatch, the suggested department with its suggested assisting departments) filled in."""
     cls = ACTION_FORMS[action]
     form = cls() if formdata is not None else cls(formdata=None, version=ticket.version,
                                                   department_id=ticket.suggested_department_id,
-                                                  category_id=ticket.category_id)
+                                                  assisting_department_ids=ticket.suggested_assisting_ids,
+                                                  category_id=ticket.category_id or ticket.suggested_category_id)
     if isinstance(form, DispatchForm):
         form.fill_choices()
     return form

@@ -11,7 +11,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
-from hotline.directory.models import Department
+from hotline.directory.models import Category, Department
 from hotline.extensions import db
 from hotline.tickets.models import ExtensionRequest, Ticket, TicketEvent
 from hotline.tickets.service import visible_to
@@ -166,10 +166,22 @@ def department_names():
 
 
 def suggested_departments(numbers):
-    """{ticket number: the classifier's suggested department id} for bulk dispatch."""
-    rows = db.session.execute(select(Ticket.number, Ticket.suggested_department_id).where(
-        Ticket.number.in_(numbers)))
-    return dict(rows.all())
+    """{ticket number: (the suggested department id, its suggested assisting department ids)} for bulk dispatch."""
+    tickets = db.session.scalars(select(Ticket).where(Ticket.number.in_(numbers)))
+    return {t.number: (t.suggested_department_id, t.suggested_assisting_ids) for t in tickets}
+
+
+def dispatch_categories(numbers):
+    """{ticket number: the category a bulk dispatch confirms for it}: the one given at intake, else
+    the suggested one (both shown in the queue), else None."""
+    rows = db.session.execute(select(Ticket.number, Ticket.category_id, Ticket.suggested_category_id)
+                              .where(Ticket.number.in_(numbers)))
+    return {number: given or suggested for number, given, suggested in rows}
+
+
+def category_paths():
+    """{category id: its path} of every category, for the queue's category column."""
+    return {c.id: c.path for c in db.session.scalars(select(Category))}
 
 
 def active_departments():

@@ -76,7 +76,14 @@ def ticket_dict(ticket, viewer, now, with_events=False):
             data[f"{kind}_{edge}_at"] = _iso(getattr(ticket, f"{kind}_{edge}_at"))
     if ticket.suggestions is not None:
         # Similar and same-phone tickets name other callers' tickets: for the centre only.
-        data["suggestions"] = ticket.suggestions if not masked else ticket.suggestions | {"similar": []}
+        data["suggestions"] = ticket.suggestions if not masked else \
+            ticket.suggestions | {"similar": [], "repeat_of": None}
     if with_events:
         data["events"] = [event_dict(e) for e in ticket.events]
+        data["assist_opinions"] = [opinion_dict(o) for o in ticket.assist_opinions]
     return data
+
+
+def opinion_dict(opinion):
+    return {"department_id": opinion.department_id, "department_name": opinion.department.name,
+            "opinion": opinion.opinion, "created_at": _iso(opinion.created_at)}

@@ -7,6 +7,9 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from classifier import urgency
+from classifier.pipeline import compose_text
+from hotline import labels
 from hotline.directory.calendar import policy_for, work_calendar
 from hotline.directory.models import Category, Department
 from hotline.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
@@ -22,6 +25,7 @@ from hotline.tickets.deadlines import (
 )
 from hotline.tickets.models import (
     Assignment,
+    AssistOpinion,
     ExtensionRequest,
     Revisit,
     Ticket,
@@ -175,26 +179,79 @@ def _moment(value, end=False):
 
 # --- creating ------------------------------------------------------------------------
 
-def create_ticket(data, actor, now=None, suggest=None, note=None):
-    """Validate and save a new ticket; `suggest(params, now)` may add routing suggestions, and
-    `note` goes on the create event (the intake's urgency decision)."""
+def create_ticket(data, actor, now=None, suggest=None):
+    """Validate and save a new ticket; `suggest(params, now)` may add routing suggestions.
+
+    The urgency is detected from the text; a level given lower than that needs a reason."""
     if not actor.has_role(Role.OPERATOR):
         raise Forbidden("只有话务员可以受理工单")
     params = schemas.parse(schemas.TicketCreate, data)
     if params.category_id is not None:
         _category(params.category_id)
     now = now or utcnow()
+    suggestion = suggest(params, now) if suggest is not None else None
+    decision = decide_urgency(params, suggestion)
     ticket = Ticket(
         number=_next_number(now), state=State.RECEIVED, created_at=now, updated_at=now,
-        created_by_id=actor.id, **params.model_dump(),
+        created_by_id=actor.id, **params.model_dump(exclude={"urgency", "urgency_reason"}),
+        urgency=decision.chosen, detected_urgency=decision.detected, urgency_reason=decision.reason,
+        # Only a category a person gave is a label to learn from; the suggestion is never copied in.
+        category_confirmed=params.category_id is not None,
     )
-    if suggest is not None:
-        _keep_suggestion(ticket, suggest(params, now))
+    if suggestion is not None:
+        _keep_suggestion(ticket, suggestion)
     db.session.add(ticket)
     db.session.flush()
-    _record(ticket, "create", None, actor, now, note, {})
+    _record(ticket, "create", None, actor, now, decision.note, decision.data)
     ticket_changed.send(TicketChange(ticket, "create", actor, now, None))
     return ticket
+
+
+URGENCY_RANK = {level: rank for rank, level in enumerate(labels.URGENCIES)}  # normal < urgent < emergency
+
+
+@dataclass(frozen=True)
+class UrgencyDecision:
+    detected: str
+    chosen: str
+    reason: str | None
+
+    @property
+    def lowered(self):
+        return URGENCY_RANK[self.chosen] < URGENCY_RANK[self.detected]
+
+    @property
+    def note(self):
+        """The create event's note, as the operator reads it on the timeline."""
+        parts = [f"系统识别紧急程度：{labels.URGENCIES[self.detected]}"]
+        if self.chosen != self.detected:
+            direction = "调低" if self.lowered else "调高"
+            parts.append(f"话务员{direction}为：{labels.URGENCIES[self.chosen]}")
+        if self.reason:
+            parts.append(f"{'调低原因' if self.lowered else '说明'}：{self.reason}")
+        return "；".join(parts)
+
+    @property
+    def data(self):
+        return {"detected_urgency": self.detected, "urgency": self.chosen,
+                **({"urgency_reason": self.reason} if self.reason else {})}
+
+
+def decide_urgency(params, suggestion=None):
+    """The detected level (the suggestion's when it has one: the same text, judged once) and the
+    chosen one: the given level, or the detected one when none is given. Going below the detected
+    level needs a reason; a reason given otherwise is kept as the operator's explanation."""
+    if suggestion is not None:
+        detected = suggestion["urgency"]["level"]
+    else:
+        detected = urgency.detect(compose_text(params.subject, params.content, params.address)).level
+    decision = UrgencyDecision(detected, params.urgency or detected, params.urgency_reason)
+    if decision.lowered and not decision.reason:
+        raise InvalidInput(
+            f"系统识别为「{labels.URGENCIES[detected]}」，调低为「{labels.URGENCIES[decision.chosen]}」须填写调低原因",
+            code="urgency_reason_required",
+            details={"urgency_reason": f"低于系统识别的紧急程度（{labels.URGENCIES[detected]}）时必填"})
+    return decision
 
 
 def _keep_suggestion(ticket, suggestion):
@@ -250,8 +307,8 @@ def perform(number, action, actor, data, now=None):
     params = schemas.parse(schemas.ACTION_INPUTS[action], data)
     ticket = get_ticket(number, actor, for_update=True)
     workflow.check(action, State(ticket.state), actor.roles)
-    if action in workflow.DEPARTMENT_ACTIONS and ticket.department_id != actor.department_id:
-        raise Forbidden("该工单当前不由本单位承办")
+    assisting = ticket.assisting_department_ids if action in workflow.ASSIST_ACTIONS else ()
+    workflow.check_department(action, actor.department_id, ticket.department_id, assisting)
     if params.version is not None and params.version != ticket.version:
         raise Conflict(
             "工单已被他人更新，请刷新后重试",
@@ -357,6 +414,7 @@ def _dispatch(step):
     assisting = [_department(i) for i in dict.fromkeys(p.assisting_department_ids)]
     if p.category_id is not None:
         step.ticket.category_id = _category(p.category_id).id
+        step.ticket.category_confirmed = True
     _start_clocks(step, department, "dispatch", assisting)
     step.ticket.final_department_id = department.id
     step.ticket.final_category_id = step.ticket.category_id
@@ -527,7 +585,14 @@ def _merge(step):
     t.duplicate_of_id = target.id
     t.closed_at = step.now
     t.state = State.MERGED
+    # The target's history shows the call merged into it; its state and version stay as they are.
+    _record(target, MERGED_IN, target.state, step.actor, step.now, f"来电 {t.number} 并入本工单",
+            {"source_number": t.number})
     return None, {"target_number": target.number}
+
+
+# The event a merge appends to its target: not a workflow action, so it changes no state.
+MERGED_IN = "merged_in"
 
 
 def _lock_other(number):
@@ -552,6 +617,15 @@ def _note_only(step):
     return step.params.note, {}
 
 
+def _assist_reply(step):
+    t, department = step.ticket, step.actor.department
+    t.assist_opinions.append(AssistOpinion(
+        assignment_id=t.current_assignment.id, department_id=department.id, author_id=step.actor.id,
+        opinion=step.params.opinion, created_at=step.now,
+    ))
+    return step.params.opinion, {"department_id": department.id, "department_name": department.name}
+
+
 HANDLERS = {
     "answer": _answer,
     "dispatch": _dispatch,
@@ -572,4 +646,5 @@ HANDLERS = {
     "invalidate": _invalidate,
     "urge": _note_only,
     "supervise": _note_only,
+    "assist_reply": _assist_reply,
 }

@@ -129,7 +129,8 @@ def available_actions(ticket, user, now):
     """The actions `user` may take on `ticket` now, in the workflow's order."""
     return [action for action, rule in workflow.RULES.items()
             if ticket.state in rule.sources and rule.roles & user.roles
-            and (action not in workflow.DEPARTMENT_ACTIONS or ticket.department_id == user.department_id)
+            and workflow.department_may(action, user.department_id, ticket.department_id,
+                                        ticket.assisting_department_ids)
             and _possible(action, ticket, now)]
 
 

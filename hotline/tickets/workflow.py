@@ -68,10 +68,14 @@ RULES = {
     "invalidate": _rule({S.RECEIVED}, {S.INVALID}, {R.OPERATOR}),
     "urge": _rule(OPEN_STATES, set(), {R.SUPERVISOR}),
     "supervise": _rule(OPEN_STATES, set(), {R.SUPERVISOR}),
+    # 协办意见: while the lead department works on the ticket, an assisting department has its say.
+    "assist_reply": _rule(WITH_DEPARTMENT, set(), {R.DEPARTMENT}),
 }
 
-# Department users act only on tickets their department holds now.
-DEPARTMENT_ACTIONS = frozenset(a for a, r in RULES.items() if r.roles == {R.DEPARTMENT})
+# Actions of the current spell's assisting departments (协办), never of its lead.
+ASSIST_ACTIONS = frozenset({"assist_reply"})
+# Department users take the others only on tickets their department holds now.
+DEPARTMENT_ACTIONS = frozenset(a for a, r in RULES.items() if r.roles == {R.DEPARTMENT}) - ASSIST_ACTIONS
 
 
 def check(action, state, roles):
@@ -87,6 +91,26 @@ def check(action, state, roles):
             details={"state": str(state), "action": action},
         )
     return rule
+
+
+def check_department(action, department_id, lead_id, assisting_ids):
+    """Raise unless a department user of `department_id` may take `action` on a ticket whose current
+    spell is led by `lead_id` with `assisting_ids` assisting (no spell: lead_id None, no assistants)."""
+    if action in ASSIST_ACTIONS:
+        if department_id is not None and department_id == lead_id:
+            raise Forbidden("承办单位不提交协办意见，请直接办理或回复")
+        if department_id is None or department_id not in assisting_ids:
+            raise Forbidden("本单位不是该工单当前的协办单位")
+    elif action in DEPARTMENT_ACTIONS and (department_id is None or department_id != lead_id):
+        raise Forbidden("该工单当前不由本单位承办")
+
+
+def department_may(action, department_id, lead_id, assisting_ids):
+    try:
+        check_department(action, department_id, lead_id, assisting_ids)
+    except Forbidden:
+        return False
+    return True
 
 
 class BrokenRule(RuntimeError):

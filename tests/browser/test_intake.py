@@ -69,10 +69,18 @@ def test_gas_leak_shows_the_transfer_banner_and_inserts_the_knowledge_answer(pag
     page.locator("#content").press_sequentially("小区里燃气泄漏了，味道很大", delay=5)
     banner = page.locator("#intake-transfer")
     banner.wait_for()
-    assert "请立即转接 燃气抢修" in banner.inner_text()
+    assert "紧急警情：请立即转接燃气公司抢修电话" in banner.inner_text()
     page.click("[data-intake-knowledge]")
     page.wait_for_function("document.getElementById('answer').value.length > 10")
     screenshot(page, "intake-emergency", full_page=True)
+    # Saved with 自动识别, the ticket is an emergency and its page carries the same banner.
+    if not page.input_value("#category_id"):
+        page.select_option("#category_id", index=1)
+    page.click("#finish-save")
+    page.locator("#ticket-transfer").wait_for()
+    assert "紧急警情：请立即转接燃气公司抢修电话" in page.inner_text("#ticket-transfer")
+    urgency = page.inner_text("#ticket-urgency")
+    assert urgency.startswith("特急") and "系统识别：特急" in urgency
 
 
 def test_earlier_calls_show_when_leaving_the_phone_field(page, login, live_app):

@@ -11,9 +11,11 @@ from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.workflow import RULES, Role, State
 from tests.factories import PATHS, Factory
 
-# One demo user per role; department actions are taken by housing, which holds the tickets.
+# One demo user per role; department actions are taken by housing, which holds the tickets, and
+# 协办意见 by water, which every dispatch here names as assisting department.
 DEMO_USERS = {username: roles for username, _, roles in CENTRE_USERS} | {
     "dept_housing": {Role.DEPARTMENT}}
+ASSISTANT = "dept_water"
 USER_FOR_ROLE = {role: username for username, roles in DEMO_USERS.items() for role in roles}
 # A valid input for every action; DISPATCH and MERGE are filled in by the factory.
 PAYLOADS = {
@@ -36,6 +38,7 @@ PAYLOADS = {
     "invalidate": {"reason": "骚扰电话"},
     "urge": {"note": "请尽快办理"},
     "supervise": {"note": "列入督办"},
+    "assist_reply": {"opinion": "供水管网由我局配合排查"},
 }
 EXTENSION_DECISIONS = {"approve_extension", "reject_extension"}
 # Housing holds the ticket and hands it back, so that it still sees the ticket afterwards.
@@ -44,7 +47,8 @@ PENDING_EXTENSION = ("dept_housing", "request_extension", {"days": 2, "reason": 
 
 
 class CachingFactory(Factory):
-    """The factory, looking each demo user up once per test: ~190 tickets are built here."""
+    """The factory, looking each demo user up once per test: ~190 tickets are built here.
+    Its dispatches name water as assisting department."""
 
     def __init__(self):
         self._users = {}
@@ -53,6 +57,12 @@ class CachingFactory(Factory):
         if username not in self._users:
             self._users[username] = super().user(username)
         return self._users[username]
+
+    def act(self, ticket, username, action, payload=None, now=None):
+        if payload == "DISPATCH":
+            payload = {"department_id": self.department("housing").id,
+                       "assisting_department_ids": [self.department("water").id]}
+        return super().act(ticket, username, action, payload, now)
 
 
 @pytest.fixture
@@ -99,6 +109,8 @@ def _snapshot(ticket_id):
 
 
 def _acting_user(action):
+    if action in workflow.ASSIST_ACTIONS:
+        return ASSISTANT
     return USER_FOR_ROLE[min(RULES[action].roles, key=list(Role).index)]
 
 
@@ -127,7 +139,8 @@ def test_every_action_has_a_walk_payload():
 @pytest.mark.parametrize(("state", "action"), TABLE)
 def test_action_is_taken_exactly_from_its_source_states(factory, state, action):
     rule = RULES[action]
-    ticket = _build(factory, state, held=action in workflow.DEPARTMENT_ACTIONS,
+    # Held: the department acting has seen the ticket, so that a wrong state is what refuses it.
+    ticket = _build(factory, state, held=action in workflow.DEPARTMENT_ACTIONS | workflow.ASSIST_ACTIONS,
                     pending_extension=action in EXTENSION_DECISIONS)
     username = _acting_user(action)
     payload = _payload(factory, action)
@@ -208,3 +221,28 @@ def test_department_that_returned_a_ticket_may_no_longer_act(factory, action):
     db.session.commit()
     payload = _payload(factory, action)
     _assert_refused(factory, ticket, "dept_housing", action, payload, Forbidden)
+
+
+ASSIST_CASES = [pytest.param(a, id=a) for a in sorted(workflow.ASSIST_ACTIONS)]
+
+
+@pytest.mark.parametrize("action", ASSIST_CASES)
+def test_lead_department_may_not_give_an_assisting_opinion(factory, action):
+    ticket = _build(factory, _source_state(action))
+    error = _assert_refused(factory, ticket, "dept_housing", action, _payload(factory, action), Forbidden)
+    assert "承办单位不提交协办意见" in error.message
+
+
+@pytest.mark.parametrize("action", ASSIST_CASES)
+def test_department_neither_leading_nor_assisting_cannot_find_the_ticket(factory, action):
+    ticket = _build(factory, _source_state(action))
+    _assert_refused(factory, ticket, "dept_eco_env", action, _payload(factory, action), NotFound)
+
+
+@pytest.mark.parametrize("action", ASSIST_CASES)
+def test_department_that_assisted_an_earlier_spell_may_no_longer_assist(factory, action):
+    ticket = _build(factory, "received", held=True)  # water assisted housing's returned spell
+    factory.act(ticket, "dispatcher1", "dispatch", {"department_id": factory.department("eco_env").id})
+    db.session.commit()
+    error = _assert_refused(factory, ticket, ASSISTANT, action, _payload(factory, action), Forbidden)
+    assert "不是该工单当前的协办单位" in error.message

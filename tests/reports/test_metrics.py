@@ -31,9 +31,13 @@ class City:
     def act(self, ticket, who, action, when, **payload):
         self.factory.act(ticket, who, action, payload, now=when)
 
-    def dispatch(self, ticket, when, department=None):
+    def dispatch(self, ticket, when, department=None, assisting=()):
         department = department or self.housing
-        self.act(ticket, "dispatcher1", "dispatch", when, department_id=department.id)
+        self.act(ticket, "dispatcher1", "dispatch", when, department_id=department.id,
+                 assisting_department_ids=[d.id for d in assisting])
+
+    def assist(self, ticket, when, who="dept_water"):
+        self.act(ticket, who, "assist_reply", when, opinion="供水管网由我单位配合排查")
 
     def reply(self, ticket, when, who="dept_housing"):
         self.act(ticket, who, "reply", when, result="已现场处理完毕并回复市民", outcome="resolved")
@@ -70,8 +74,10 @@ def city(factory):
 
     # T4 signed late, replied after its extended due (03-11 10:00), unsatisfied -> redo,
     # the redo (due 03-20 10:00) replied on time and closed basically satisfied, unresolved.
+    # Water assists both spells: one 协办意见 before housing signed, one on the redo.
     t4 = c.ticket(at(3, 2, 9, 30))
-    c.dispatch(t4, at(3, 2, 10))
+    c.dispatch(t4, at(3, 2, 10), assisting=[c.water])
+    c.assist(t4, at(3, 2, 15))
     c.act(t4, "dept_housing", "sign", at(3, 3, 11))
     c.act(t4, "dept_housing", "request_extension", at(3, 4, 10), days=2, reason="需协调施工队")
     c.act(t4, "dispatcher1", "approve_extension", at(3, 4, 11))
@@ -79,6 +85,7 @@ def city(factory):
     c.act(t4, "dispatcher1", "approve_reply", at(3, 12, 11))
     c.revisit(t4, at(3, 13, 10), "unsatisfied", False)
     c.act(t4, "dept_housing", "sign", at(3, 13, 14))
+    c.assist(t4, at(3, 14, 9))
     c.reply(t4, at(3, 16, 10))
     c.act(t4, "dispatcher1", "approve_reply", at(3, 16, 11))
     c.revisit(t4, at(3, 17, 10), "basically_satisfied", False)
@@ -100,10 +107,12 @@ def city(factory):
     for day in (5, 6, 9):
         c.revisit(t6, at(3, day, 10), "unreachable")
 
-    # T7 dispatched on 03-31: its deadlines fall in April, so only 派单量 counts it.
+    # T7 dispatched on 03-31: its deadlines fall in April, so only 派单量 counts it; so does the
+    # 协办意见 water gave on 04-01.
     t7 = c.ticket(at(3, 31, 9), type="suggestion")
-    c.dispatch(t7, at(3, 31, 10))
+    c.dispatch(t7, at(3, 31, 10), assisting=[c.water])
     c.act(t7, "dept_housing", "sign", at(3, 31, 11))
+    c.assist(t7, at(4, 1, 9))
 
     # T8 replied on time and approved; one unreachable attempt, revisit still pending.
     t8 = c.ticket(at(3, 16, 9), type="consult")
@@ -153,6 +162,7 @@ def test_summary_matches_hand_computed_figures(city, work_calendar):
         "accountability_rate": 1 / 2, "revisit_rate": 4 / 5, "satisfaction_rate": 2 / 3,
         "resolution_rate": 1 / 3, "redo_rate": 1 / 4, "return_rate": 1 / 8,
         "average_handling_hours": handling_hours(work_calendar, replied_in_march(city)),
+        "assist_opinions": 2,
     }
     assert {k: figures[k] for k in expected} == expected
     assert len(replied_in_march(city)) == figures["counts"]["handled"] == 6
@@ -163,15 +173,16 @@ def test_department_filter_counts_only_its_spells(city, work_calendar):
     assert {k: housing[k] for k in ("received", "answered", "direct_answer_rate", "dispatched",
                                     "sign_on_time_rate", "on_time_rate", "overdue",
                                     "revisit_rate", "satisfaction_rate", "resolution_rate",
-                                    "redo_rate", "return_rate")} == {
+                                    "redo_rate", "return_rate", "assist_opinions")} == {
         "received": 5, "answered": 0, "direct_answer_rate": 0.0, "dispatched": 7,
         "sign_on_time_rate": 3 / 5, "on_time_rate": 4 / 6, "overdue": 2,
         "revisit_rate": 3 / 4, "satisfaction_rate": 2 / 3, "resolution_rate": 1 / 3,
-        "redo_rate": 1 / 3, "return_rate": 1 / 7,
+        "redo_rate": 1 / 3, "return_rate": 1 / 7, "assist_opinions": 0,
     }
+    # Water's 协办意见 count for water, which wrote them, not for housing, which leads.
     water = queries.summary(scope(work_calendar, city.water), work_calendar)
     assert (water["dispatched"], water["on_time_rate"], water["satisfaction_rate"],
-            water["resolution_rate"], water["redo_rate"]) == (1, 1.0, None, None, 0.0)
+            water["resolution_rate"], water["redo_rate"], water["assist_opinions"]) == (1, 1.0, None, None, 0.0, 2)
 
 
 def test_league_table_ranks_by_score(city, work_calendar):
@@ -180,6 +191,7 @@ def test_league_table_ranks_by_score(city, work_calendar):
     # water: on time 1, signed on time 1, no successful revisit -> 100.
     # housing: (0.4·4/6 + 0.3·2/3 + 0.2·1/3 + 0.1·3/5) / 1.0 -> 59.33
     assert ranked == [("water", 1, 100.0), ("housing", 2, 59.33)]
+    assert {r["code"]: r["assist_opinions"] for r in rows if r["assist_opinions"]} == {"water": 2}
     unranked = [r for r in rows if r["rank"] is None]
     assert unranked and all(r["dispatched"] == 0 for r in unranked)
 
@@ -189,7 +201,7 @@ def test_later_period_counts_what_fell_due_in_it(city, work_calendar):
     april = queries.summary(queries.Scope(start, end, NOW), work_calendar)
     # T7: signed on time (due 04-01 10:00); its completion (10 working days) is not yet due.
     assert (april["received"], april["dispatched"], april["sign_on_time_rate"],
-            april["on_time_rate"]) == (0, 0, 1.0, None)
+            april["on_time_rate"], april["assist_opinions"]) == (0, 0, 1.0, None, 1)
 
 
 def test_unreplied_spell_becomes_late_only_after_its_due_time(city, work_calendar):

@@ -123,8 +123,9 @@ def test_similar_open_tickets_and_same_phone_are_offered(api, active_model):
     second = api("operator1").post("/tickets", json=ticket_data(
         content="金桂苑小区7栋的电梯坏了一个多星期了物业还是不修", caller_phone="13900002222")).json
     similar = {s["number"]: s for s in second["suggestions"]["similar"]}
-    assert similar[first["number"]]["reason"] == "text"
-    assert similar[first["number"]]["score"] > 0.4
+    # Same estate (the address and the text) and the same problem: the same incident, not only alike.
+    assert similar[first["number"]]["reason"] == "same_incident"
+    assert similar[first["number"]]["place"] == "金桂苑" and similar[first["number"]]["score"] > 0.4
     third = api("operator1").post("/tickets", json=ticket_data(
         content="我想咨询一下公积金怎么提取", caller_phone="13900001111", type="consult")).json
     reasons = {s["number"]: s["reason"] for s in third["suggestions"]["similar"]}

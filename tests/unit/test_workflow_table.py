@@ -55,4 +55,42 @@ def test_unknown_action_is_not_found():
 def test_every_code_has_a_chinese_label():
     assert set(STATES) == set(State)
     assert set(ROLES) == set(Role)
-    assert set(ACTIONS) == set(RULES) | {"create", "recompute"}  # events no workflow action makes
+    assert set(ACTIONS) == set(RULES) | {"create", "recompute", "merged_in"}  # events no workflow action makes
+
+
+LEAD, HELPER, OTHER = 1, 2, 3
+# Whose department may take a department action on a spell led by LEAD with HELPER assisting.
+DEPARTMENT_SEATS = {"lead": LEAD, "assisting": HELPER, "other": OTHER, "none": None}
+
+
+@pytest.mark.parametrize("action", sorted(a for a, rule in RULES.items() if Role.DEPARTMENT in rule.roles))
+@pytest.mark.parametrize("seat", sorted(DEPARTMENT_SEATS))
+def test_department_actions_belong_to_the_lead_and_assist_actions_to_the_assistants(action, seat):
+    department_id = DEPARTMENT_SEATS[seat]
+    allowed = seat == ("assisting" if action in workflow.ASSIST_ACTIONS else "lead")
+    assert workflow.department_may(action, department_id, LEAD, [HELPER]) is allowed
+    if allowed:
+        workflow.check_department(action, department_id, LEAD, [HELPER])
+    else:
+        with pytest.raises(Forbidden):
+            workflow.check_department(action, department_id, LEAD, [HELPER])
+
+
+def test_assist_reply_changes_no_state_while_the_lead_department_works():
+    rule = RULES["assist_reply"]
+    assert rule.sources == workflow.WITH_DEPARTMENT and not rule.targets
+    assert rule.roles == {Role.DEPARTMENT}
+    assert workflow.ASSIST_ACTIONS == {"assist_reply"}
+    assert not workflow.ASSIST_ACTIONS & workflow.DEPARTMENT_ACTIONS
+
+
+def test_no_spell_has_no_assistant():
+    for action in workflow.ASSIST_ACTIONS:
+        with pytest.raises(Forbidden):
+            workflow.check_department(action, HELPER, None, [])
+
+
+@pytest.mark.parametrize("action", sorted(RULES))
+def test_centre_actions_need_no_department(action):
+    if Role.DEPARTMENT not in RULES[action].roles:
+        assert workflow.department_may(action, None, LEAD, [HELPER])

@@ -58,6 +58,10 @@ def city(factory, ctx):
     factory.act(returned, "dispatcher1", "approve_return", {})
     redo = factory.ticket("pending_revisit")
     factory.act(redo, "revisitor1", "revisit", {"satisfaction": "unsatisfied", "resolved": False})
+    assisted = factory.ticket("received", channel="web")
+    factory.act(assisted, "dispatcher1", "dispatch", {"department_id": factory.department("housing").id,
+                                                      "assisting_department_ids": [factory.department("water").id]})
+    factory.act(assisted, "dept_water", "assist_reply", {"opinion": "供水管网由我单位配合排查"})
     deadline_sweep(utcnow())
     db.session.commit()
 
@@ -67,8 +71,8 @@ def test_every_card_links_to_a_list_of_exactly_its_figure(web, city):
     page = browser.get("/dashboard?" + query(period_args()))
     assert page.status_code == 200
     shown = cards(page.text)
-    assert len(shown) == 14
-    assert shown["overdue"][0] >= 2 and shown["severely_overdue"][0] >= 1
+    assert len(shown) == 15
+    assert shown["overdue"][0] >= 2 and shown["severely_overdue"][0] >= 1 and shown["assist_opinions"][0] == 1
     for name, (number, href) in shown.items():
         listed = browser.get(href)
         assert listed.status_code == 200, (name, listed.text[:500])
@@ -189,3 +193,15 @@ def test_daily_briefing_pages(web, city):
     assert page.status_code == 200 and "诉求分类前 10" in page.text and "电话" in page.text
     assert browser.get("/reports/daily/2001-01-01").status_code == 404
     assert web("dept_housing").get(f"/reports/daily/{day}").status_code == 403
+
+
+def test_league_table_counts_assisting_opinions_under_the_assistant(web, city, factory):
+    page = web("supervisor1").get("/dashboard?" + query(period_args())).text
+    table = page[page.index('id="league-table"'):page.index("</table>", page.index('id="league-table"'))]
+    assert ">协办意见数</a>" in table
+    water = factory.department("water").id
+    row = table[table.index(f'<tr data-department="{water}">'):]
+    assert re.findall(r"<td>([^<]*)</td>", row[:row.index("</tr>")])[-1].strip() == "1"
+    housing = factory.department("housing").id
+    row = table[table.index(f'<tr data-department="{housing}">'):]
+    assert re.findall(r"<td>([^<]*)</td>", row[:row.index("</tr>")])[-1].strip() == "0"

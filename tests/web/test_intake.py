@@ -162,7 +162,7 @@ def test_auto_urgency_takes_the_detected_level(operator, ctx):
 
 def test_lowering_the_detected_urgency_without_a_reason_is_refused(operator, ctx, factory):
     gas = factory.department("gas").id
-    response = operator.post("/intake", _form(content=GAS_LEAK, urgency="normal", finish="dispatch",
+    response = operator.post("/intake", _form(content=GAS_LEAK, subject="燃气泄漏", urgency="normal", finish="dispatch",
                                               department_id=str(gas)))
     assert response.status_code == 400
     assert "系统识别为「特急」" in response.text and "须填写调低原因" in response.text
@@ -173,8 +173,8 @@ def test_lowering_the_detected_urgency_without_a_reason_is_refused(operator, ctx
 
 def test_lowering_with_a_reason_is_recorded_on_the_create_event(operator, ctx):
     before = _count()
-    operator.post("/intake", _form(content=GAS_LEAK, urgency="urgent", urgency_reason="燃气公司已到场关阀",
-                                   finish="save"))
+    operator.post("/intake", _form(content=GAS_LEAK, subject="燃气泄漏", urgency="urgent",
+                                   urgency_reason="燃气公司已到场关阀", finish="save"))
     ticket = _new(before)
     assert ticket.urgency == "urgent"
     assert ticket.events[0].note == "系统识别紧急程度：特急；话务员调低为：紧急；调低原因：燃气公司已到场关阀"
@@ -234,7 +234,7 @@ def test_suggest_panel_for_a_gas_leak(operator, model):
     response = operator.post("/intake/suggest", {"content": GAS_LEAK, "area": "城西区"})
     assert response.status_code == 200
     assert "市燃气公司" in response.text and 'data-intake-pick="1"' in response.text
-    assert "请立即转接 燃气抢修" in response.text and "燃气泄漏" in response.text
+    assert "紧急警情：请立即转接燃气公司抢修电话" in response.text and "燃气泄漏" in response.text
     assert 'data-width="' in response.text and "知识库答复" in response.text
 
 
@@ -265,3 +265,41 @@ def test_knowledge_article_body_for_the_answer_box(operator, ctx):
     assert response.status_code == 200 and response.mimetype == "text/plain"
     assert response.text == article.body
     assert operator.get("/intake/knowledge/999999").status_code == 404
+
+
+def test_the_category_chosen_at_intake_is_confirmed_and_required(operator, ctx):
+    before = _count()
+    operator.post("/intake", _form(finish="save"))
+    ticket = _new(before)
+    assert (ticket.category_id, ticket.category_confirmed) == (_category("property"), True)
+    page = operator.post("/intake", _form(finish="save", category_id=""))
+    assert page.status_code == 400 and "请选择诉求分类" in page.text
+    assert _count() == before + 1
+
+
+OUTAGE = "从早上六点开始家里就停水了，也没看到任何停水通知，一家老小没法做饭洗漱"
+OUTAGE_AGAIN = "翠湖花园小区到现在还是没水，水龙头拧开一滴都没有，物业说不知道原因"
+
+
+def test_suggest_panel_groups_the_incident_and_merges_the_call_in_one_step(operator, ctx, model, factory):
+    first = factory.ticket("dispatched", content=OUTAGE, address="城西区建设路翠湖花园3栋")
+    panel = operator.post("/intake/suggest", {"content": OUTAGE_AGAIN})
+    assert "同一事项已有 1 次来电" in panel.text
+    assert f'data-intake-repeat="{first.number}"' in panel.text
+    assert 'id="intake-repeat-merge"' in panel.text and f'value="merge:{first.number}"' in panel.text
+    assert "同一事项：地点「翠湖花园」" in panel.text
+    before = _count()
+    response = operator.post("/intake", _form(content=OUTAGE_AGAIN, address="", subject="",
+                                              category_id=str(_category("water_supply")),
+                                              finish=f"merge:{first.number}"))
+    assert response.status_code == 302
+    ticket = _new(before)
+    assert ticket.state == "merged" and ticket.duplicate_of_id == first.id
+    page = operator.get(f"/tickets/{first.number}")
+    assert "并入来电" in page.text and f"来电 {ticket.number} 并入本工单" in page.text
+
+
+def test_suggest_panel_shows_no_group_for_another_problem_in_the_same_estate(operator, ctx, model, factory):
+    factory.ticket("dispatched", content=OUTAGE, address="城西区建设路翠湖花园3栋")
+    panel = operator.post("/intake/suggest", {"content": "翠湖花园5栋电梯经常关人，今天又卡在半中间，物业维修不及时"})
+    assert "同一事项已有" not in panel.text and 'data-intake-repeat=""' in panel.text

@@ -52,6 +52,8 @@ def test_the_page_lists_models_with_their_scores(web, two_models):
     first = registry.get(two_models[0])
     assert f'data-version="{two_models[0]}"' in page.text and f'data-version="{two_models[1]}"' in page.text
     assert f"{first.metrics['macro_f1']:.3f}" in page.text and f"{first.metrics['accuracy']:.3f}" in page.text
+    assert f'<td class="text-end" data-metric="ece">{first.metrics["ece"]:.3f}</td>' in page.text
+    assert f'<td class="text-end" data-metric="n_held_out">{first.metrics["n_samples"]}</td>' in page.text
     assert "启用中" in page.text and "种子语料" in page.text and "已确认工单" in page.text
     assert 'data-rollback="category"' not in page.text  # nothing was active before the first
 
@@ -62,6 +64,20 @@ def test_the_detail_shows_per_class_figures_in_chinese(web, two_models):
     for code in CODES:
         assert f'data-class="{code}"' in page.text
     assert "<td>噪音扰民</td>" in page.text and "<td>noise</td>" not in page.text
+    metrics = registry.get(two_models[0]).metrics
+    assert "期望校准误差 ECE" in page.text and f'{metrics["ece"]:.3f}' in page.text
+    assert "5 折交叉验证" in page.text and 'id="left-out"' not in page.text
+
+
+def test_the_detail_names_the_labels_left_out(web, ctx, scored_model):
+    scored_model.metrics = scored_model.metrics | {"left_out": {"gas_supply": 2}}
+    try:
+        row = registry.register(scored_model, "category", "tickets")
+    finally:
+        scored_model.metrics = {k: v for k, v in scored_model.metrics.items() if k != "left_out"} | {"left_out": {}}
+    db.session.commit()
+    page = web("admin").get(f"/admin/models/{row.version}")
+    assert "样本少于 5 条、未参加训练：燃气（2 条）" in page.text
 
 
 def test_admin_activates_and_rolls_back_from_the_page(web, two_models):

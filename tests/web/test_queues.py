@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.accountability.models import AccountabilityRecord
+from hotline.directory.models import Category
 from hotline.extensions import db
 from hotline.jobs.sweep import deadline_sweep
 from hotline.tickets.models import Ticket, TicketEvent
@@ -76,6 +77,26 @@ def department_id(app):
             return Factory().department(code).id
 
     return lookup
+
+
+@pytest.fixture
+def category_id(app):
+    def lookup(code):
+        with app.app_context():
+            return db.session.scalar(select(Category.id).where(Category.code == code))
+
+    return lookup
+
+
+@pytest.fixture
+def category_of(app):
+    """category_of(number) → (category id, category_confirmed) of the ticket."""
+    def read_category(number):
+        with app.app_context():
+            ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+            return ticket.category_id, ticket.category_confirmed
+
+    return read_category
 
 
 def numbers_on(page):
@@ -286,10 +307,14 @@ def test_department_cannot_sign_another_departments_ticket(web, make, read):
 
 # --- bulk dispatch -----------------------------------------------------------------------------
 
-def test_bulk_dispatch_to_each_suggested_department(web, make, read, set_columns, department_id):
+def test_bulk_dispatch_to_each_suggested_department(web, make, read, set_columns, department_id, category_id,
+                                                    category_of):
     (water, wv), (gas, gv) = make("received"), make("received")
-    set_columns(water, suggested_department_id=department_id("water"), suggested_probability=0.9)
-    set_columns(gas, suggested_department_id=department_id("gas"), suggested_probability=0.8)
+    set_columns(water, suggested_department_id=department_id("water"), suggested_probability=0.9,
+                suggested_category_id=category_id("water_supply"))
+    set_columns(gas, suggested_department_id=department_id("gas"), suggested_probability=0.8,
+                suggested_category_id=category_id("gas_supply"))
+    assert category_of(water) == (None, False)
     response = web("dispatcher1").post("/dispatch/received/bulk",
                                        {"tickets": [f"{water}:{wv}", f"{gas}:{gv}"], "department_id": "0"},
                                        follow_redirects=True)
@@ -298,20 +323,54 @@ def test_bulk_dispatch_to_each_suggested_department(web, make, read, set_columns
     assert (read(gas)["state"], read(gas)["department"]) == ("dispatched", "gas")
     assert read(gas)["events"] == ["create", "dispatch"]
     assert numbers_on(response) == set()
+    # Dispatching the rows as shown confirms the suggested category each row showed.
+    assert category_of(water) == (category_id("water_supply"), True)
+    assert category_of(gas) == (category_id("gas_supply"), True)
 
 
-def test_bulk_dispatch_to_one_chosen_department(web, make, read, department_id):
+def test_bulk_dispatch_to_one_chosen_department(web, make, read, department_id, category_id, category_of):
     selected = [make("received") for _ in range(2)]
     response = web("dispatcher1").post("/dispatch/received/bulk", {
-        "tickets": [f"{n}:{v}" for n, v in selected], "department_id": str(department_id("eco_env"))},
-        follow_redirects=True)
+        "tickets": [f"{n}:{v}" for n, v in selected], "department_id": str(department_id("eco_env")),
+        "category_id": str(category_id("air"))}, follow_redirects=True)
     assert flash_text(response) == "已处理 2 件"
     assert {read(n)["department"] for n, _ in selected} == {"eco_env"}
+    assert {category_of(n) for n, _ in selected} == {(category_id("air"), True)}
+
+
+def test_bulk_dispatch_keeps_the_category_given_at_intake_over_the_suggestion(web, make, read, set_columns,
+                                                                              department_id, category_id,
+                                                                              category_of):
+    number, version = make("received", category_id=category_id("noise"))
+    set_columns(number, suggested_category_id=category_id("air"))
+    page = web("dispatcher1").get("/dispatch/received")
+    row = page.text[page.text.index(f'data-ticket="{number}"'):]
+    assert f'data-category="{category_id("noise")}"' in row.split("</tr>")[0]
+    web("dispatcher1").post("/dispatch/received/bulk", {
+        "tickets": f"{number}:{version}", "department_id": str(department_id("eco_env"))})
+    assert category_of(number) == (category_id("noise"), True)
+    assert read(number)["state"] == "dispatched"
+
+
+def test_bulk_dispatch_without_any_category_is_refused_for_that_ticket(web, make, read, set_columns,
+                                                                       department_id, category_id, category_of):
+    (bare, bv), (shown, sv) = make("received"), make("received")
+    set_columns(shown, suggested_category_id=category_id("air"))
+    page = web("dispatcher1").get("/dispatch/received")
+    assert "未分类，须在上方选择" in page.text and 'name="category_id"' in page.text
+    response = web("dispatcher1").post("/dispatch/received/bulk", {
+        "tickets": [f"{bare}:{bv}", f"{shown}:{sv}"], "department_id": str(department_id("eco_env"))},
+        follow_redirects=True)
+    assert flash_text(response) == f"已处理 1 件，1 件失败：{bare} – 没有建议分类，请在表格上方选择诉求分类"
+    assert (read(bare)["state"], category_of(bare)) == ("received", (None, False))
+    assert (read(shown)["state"], category_of(shown)) == ("dispatched", (category_id("air"), True))
 
 
 def test_bulk_dispatch_reports_tickets_without_suggestion_and_stale_ones(web, make, read, set_columns,
-                                                                         department_id, app):
+                                                                         department_id, category_id, app):
     (plain, pv), (good, gv), (stale, sv) = make("received"), make("received"), make("received")
+    for number in (plain, good, stale):
+        set_columns(number, suggested_category_id=category_id("water_supply"))
     set_columns(good, suggested_department_id=department_id("water"))
     set_columns(stale, suggested_department_id=department_id("water"))
     web("dispatcher1").post("/dispatch/received/bulk", {"tickets": f"{stale}:{sv}",

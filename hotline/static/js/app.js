@@ -111,6 +111,10 @@
     var lead = intakeField("department");
     var first = panel.querySelector('[data-intake-pick="1"]');
     if (first && lead && !lead.hasAttribute("data-intake-touched")) pickDepartment(first);
+    // 同一事项: the ticket to merge into goes into 并入工单编号 unless the operator typed one.
+    var target = intakeField("merge-target");
+    var repeatOf = panel.getAttribute("data-intake-repeat");
+    if (target && repeatOf && !target.hasAttribute("data-intake-touched")) target.value = repeatOf;
   });
 
   // 插入答复: the article's text goes into the 答复内容 box, after what the operator already wrote.

@@ -42,6 +42,7 @@ def test_train_writes_a_model_that_evaluate_can_load(tmp_path, tickets_csv):
     (["evaluate", "--model", "{model}", "--data", "{tmp}/bad.csv"], "missing column"),
     (["train", "--data", "{tmp}/bad.csv", "--out", "{tmp}/out"], "missing column"),
     (["train", "--data", "{csv}", "--out", "{tmp}/out", "--holdout", "0.7"], "--holdout"),
+    (["train", "--data", "{csv}", "--out", "{tmp}/out", "--holdout", "0.1"], "--holdout"),
     (["predict"], "invalid choice"),
 ])
 def test_bad_input_exits_2_with_a_message(tmp_path, saved_model, tickets_csv, capsys, args, message):
@@ -58,3 +59,41 @@ def test_a_bad_file_gives_a_message_not_a_traceback(tmp_path, saved_model):
     result = run_cli("evaluate", "--model", saved_model, "--data", tmp_path / "missing.csv")
     assert result.returncode == 2
     assert result.stderr.startswith("error: cannot read") and "Traceback" not in result.stderr
+
+
+def _with_bad_rows(tickets_csv, tmp_path):
+    """The fixture's rows, with a subject-only row (line 37) and two bad rows (lines 38 and 39) added."""
+    path = tmp_path / "with_bad.csv"
+    path.write_text(Path(tickets_csv).read_text(encoding="utf-8").rstrip("\n")
+                    + "\n物业乱收费，还不给发票,,,物业管理\n,,城东区,物业管理\n标题,内容,,\n", encoding="utf-8")
+    return path
+
+
+def test_train_stops_at_a_bad_row_with_its_line_and_writes_nothing(tmp_path, tickets_csv):
+    result = run_cli("train", "--data", _with_bad_rows(tickets_csv, tmp_path), "--out", tmp_path / "m")
+    assert result.returncode == 2
+    assert "line 38: empty text and subject" in result.stderr and result.stdout == ""
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_skip_bad_lists_the_bad_rows_and_trains_on_the_rest(tmp_path, tickets_csv):
+    result = run_cli("train", "--data", _with_bad_rows(tickets_csv, tmp_path), "--out", tmp_path / "m",
+                     "--skip-bad")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["skipped_rows"] == [{"line": 38, "reason": "empty text and subject"},
+                                      {"line": 39, "reason": "empty label"}]
+    # The subject-only row is a message of its own: 35 fixture rows + 1.
+    assert report["n_samples"] == 36 and report["n_held_out"] == 36 and report["method"] == "cross_validation"
+    assert 0 <= report["ece"] <= 1 and report["left_out"] == {}
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["metadata.json", "model.joblib"]
+
+
+def test_train_leaves_out_a_label_with_too_few_rows(tmp_path, tickets_csv):
+    path = tmp_path / "rare.csv"
+    path.write_text(Path(tickets_csv).read_text(encoding="utf-8").rstrip("\n")
+                    + "\n,燃气费太贵,,燃气\n,燃气灶打不着,,燃气\n", encoding="utf-8")
+    result = run_cli("train", "--data", path, "--out", tmp_path / "m", "--holdout", "0")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["left_out"] == {"燃气": "only 2 examples, fewer than 5"} and "燃气" not in report["labels"]

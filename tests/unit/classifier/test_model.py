@@ -7,6 +7,7 @@ import pytest
 
 from classifier.errors import ClassifierError, ModelVersionError
 from classifier.model import METADATA_FILE, MODEL_FILE, TrainedModel, library_versions
+from classifier.pipeline import PIPELINE_VERSION
 
 NEW_TEXTS = ["物业不修电梯还涨物业费", "晚上工地施工噪音太大", "公司三个月没发工资", "网约车乱收费", "公积金提取太慢"]
 
@@ -37,12 +38,18 @@ def _tamper(source, target, change):
     (target / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
 
 
-@pytest.mark.parametrize("library", ["scikit-learn", "numpy", "scipy", "rjieba", "python"])
+@pytest.mark.parametrize("library", ["scikit-learn", "numpy", "scipy", "rjieba", "python", "pipeline"])
 def test_load_refuses_a_model_made_with_other_library_versions(saved_model, tmp_path, library):
     _tamper(saved_model, tmp_path, lambda metadata: metadata["versions"].update({library: "0.0.1"}))
     with pytest.raises(ModelVersionError, match=f"{library} 0.0.1"):
         TrainedModel.load(tmp_path)
     assert issubclass(ModelVersionError, ClassifierError)
+
+
+def test_load_refuses_a_model_saved_before_pipeline_versions_were_recorded(saved_model, tmp_path):
+    _tamper(saved_model, tmp_path, lambda metadata: metadata["versions"].pop("pipeline"))
+    with pytest.raises(ModelVersionError, match=f"pipeline None \\(running {PIPELINE_VERSION}\\).*ensure-default"):
+        TrainedModel.load(tmp_path)
 
 
 def test_load_refuses_a_model_file_that_does_not_match_its_metadata(saved_model, tmp_path):

@@ -93,3 +93,21 @@ def test_nb_linear_svc_favours_features_typical_of_a_label():
     assert svm.coef_.shape == (3, 3)
     assert svm.coef_[0, 0] > 0 > svm.coef_[0, 1] and svm.coef_[1, 1] > 0 > svm.coef_[1, 0]
     assert list(svm.predict(X)) == ["a", "a", "b", "b", "c"]
+
+
+def test_block_weights_scale_each_blocks_length(tickets):
+    features = TextFeatures(block_weights={"headline": 0.7, "word": 2.0}).fit(tickets[0])
+    matrix = features.transform(["物业乱收费\n小区物业费涨价，物业公司不公示"]).toarray()[0]
+    blocks = features.block_of_column_
+    lengths = [np.sqrt(np.sum(matrix[blocks == block] ** 2)) for block in range(3)]
+    assert lengths == pytest.approx([2.0, 1.0, 0.7])
+
+
+@pytest.mark.parametrize("weights", [{"subject": 1.0}, {"headline": 0}, {"word": -1.0}])
+def test_bad_block_weights_are_refused(tickets, weights):
+    with pytest.raises(ValueError, match="block_weights"):
+        TextFeatures(block_weights=weights).fit(tickets[0])
+
+
+def test_the_shipped_pipeline_weighs_the_subject_below_the_body():
+    assert build_pipeline().named_steps["features"].block_weights == {"headline": 0.7}
