@@ -107,6 +107,13 @@ class TicketOut(Out):
     assist_opinions: list[AssistOpinionOut] | None = Field(None, description="协办意见（详情中给出）")
 
 
+class ContactOut(Out):
+    number: str
+    caller_name: str | None
+    caller_phone: str | None
+    caller_id_number: str | None
+
+
 class TicketPage(Out):
     items: list[TicketOut]
     total: int

@@ -12,6 +12,7 @@ from hotline.extensions import db
 from hotline.labels import SATISFACTIONS
 from hotline.revisits import service as revisits
 from hotline.tickets import service
+from hotline.tickets.contact import reveal as reveal_contact
 from hotline.tickets.serialize import mask_phone
 from hotline.tickets.workflow import Role, State
 from hotline.timeutil import utcnow
@@ -109,9 +110,12 @@ def reset_skipped():
     return redirect(url_for("revisits.index"))
 
 
-@bp.get("/revisit/<number>/phone")
+@bp.post("/revisit/<number>/phone")
 @login_required
 @roles_required(REVISITORS, ONLY_REVISITORS)
 def phone(number):
-    """The full number for the call (htmx swaps it in place of the masked one)."""
-    return render_template("revisits/_phone.html", ticket=service.get_ticket(number, g.user))
+    """The full number for the call (htmx swaps it in place of the masked one), recorded in the
+    audit trail like every 显示号码."""
+    shown = reveal_contact(number, g.user)
+    db.session.commit()
+    return render_template("revisits/_phone.html", phone=shown["caller_phone"])

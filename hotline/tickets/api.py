@@ -3,12 +3,12 @@ from flask import Blueprint, g, jsonify, request
 
 from hotline import labels
 from hotline.api import json_body
-from hotline.api.models import TicketOut, TicketPage, TicketQuery
+from hotline.api.models import ContactOut, TicketOut, TicketPage, TicketQuery
 from hotline.api.openapi import document
 from hotline.auth.access import token_required
 from hotline.extensions import db
 from hotline.routing.suggest import suggest_for_intake
-from hotline.tickets import schemas, service, workflow
+from hotline.tickets import contact, schemas, service, workflow
 from hotline.tickets.serialize import ticket_dict
 from hotline.timeutil import utcnow
 
@@ -42,6 +42,16 @@ def list_tickets():
 def get_ticket(number):
     ticket = service.get_ticket(number, g.user)
     return jsonify(ticket_dict(ticket, g.user, utcnow(), with_events=True))
+
+
+@bp.post("/tickets/<number>/contact")
+@token_required
+@document("查看来电人完整号码（中心人员；每次查看记入审计日志）", response=ContactOut,
+          path_params={"number": "工单编号"})
+def reveal_contact(number):
+    shown = contact.reveal(number, g.user)
+    db.session.commit()
+    return jsonify(number=number, **shown)
 
 
 def _action_view(action):

@@ -37,8 +37,9 @@ def ticket_dict(ticket, viewer, now, with_events=False):
         "number": ticket.number,
         "channel": ticket.channel,
         "caller_name": ticket.caller_name,
-        "caller_phone": mask_phone(ticket.caller_phone) if masked else ticket.caller_phone,
-        "caller_id_number": mask_id_number(ticket.caller_id_number) if masked else ticket.caller_id_number,
+        # Masked for everyone: the full numbers only through POST /tickets/<number>/contact (audited).
+        "caller_phone": mask_phone(ticket.caller_phone),
+        "caller_id_number": mask_id_number(ticket.caller_id_number),
         "is_enterprise": ticket.is_enterprise,
         "subject": ticket.subject,
         "content": ticket.content,

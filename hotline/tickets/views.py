@@ -14,6 +14,7 @@ from hotline.directory.models import Department
 from hotline.errors import HotlineError, InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.tickets import export, schemas, service, workflow
+from hotline.tickets.contact import reveal as reveal_contact
 from hotline.tickets.forms import ACTION_FORMS, FilterForm, action_form
 from hotline.tickets.models import Ticket
 from hotline.tickets.serialize import mask_id_number, mask_phone
@@ -70,10 +71,9 @@ def _department_names():
 
 
 def _caller(ticket, user):
-    """What `user` may read of the caller: departments see masked numbers, and no reporter's name."""
-    if user.is_centre_staff:
-        return {"name": ticket.caller_name, "phone": ticket.caller_phone, "id_number": ticket.caller_id_number}
-    hidden = ticket.type == "report" and ticket.caller_name
+    """What `user` may read of the caller: masked numbers for everyone (显示号码 shows them to centre
+    staff, audited), and no reporter's name for departments."""
+    hidden = not user.is_centre_staff and ticket.type == "report" and ticket.caller_name
     return {"name": HIDDEN_REPORTER if hidden else ticket.caller_name, "phone": mask_phone(ticket.caller_phone),
             "id_number": mask_id_number(ticket.caller_id_number)}
 
@@ -84,6 +84,17 @@ def _caller(ticket, user):
 @login_required
 def detail(number):
     return _detail_page(service.get_ticket(number, g.user))
+
+
+@bp.post("/tickets/<number>/contact")
+@login_required
+def contact(number):
+    """显示号码: the full numbers in place of the masked ones, recorded in the audit trail."""
+    shown = reveal_contact(number, g.user)
+    db.session.commit()
+    ticket = service.get_ticket(number, g.user)
+    caller = {"name": shown["caller_name"], "phone": shown["caller_phone"], "id_number": shown["caller_id_number"]}
+    return render_template("tickets/_contact.html", ticket=ticket, caller=caller, revealed=True)
 
 
 @bp.get("/tickets/<number>/<action>")

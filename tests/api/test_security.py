@@ -7,6 +7,7 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
+from hotline.audit.models import AuditEntry
 from hotline.auth.models import User
 from hotline.auth.tokens import issue_token
 from hotline.extensions import db
@@ -293,22 +294,39 @@ def test_assisting_department_cannot_act_as_lead(api, make_ticket, snapshot, dep
 PHONE, ID_NUMBER = "13812345678", "110101199003071234"
 
 
-@pytest.mark.parametrize(("username", "phone", "id_number"), [
-    pytest.param("dept_housing", "138****5678", "110101********1234", id="department_masked"),
-    pytest.param("operator1", PHONE, ID_NUMBER, id="operator_plain"),
-    pytest.param("dispatcher1", PHONE, ID_NUMBER, id="dispatcher_plain"),
-    pytest.param("supervisor1", PHONE, ID_NUMBER, id="supervisor_plain"),
-])
-def test_caller_phone_and_id_number_masked_only_for_departments(api, make_ticket, username, phone, id_number):
+@pytest.mark.parametrize("username", ["dept_housing", "operator1", "dispatcher1", "supervisor1"])
+def test_caller_phone_and_id_number_are_masked_for_everyone(api, make_ticket, username):
     number = make_ticket("accepted", caller_phone=PHONE, caller_id_number=ID_NUMBER)
     detail = api(username).get(f"/tickets/{number}")
     [item] = [t for t in api(username).get("/tickets").json["items"] if t["number"] == number]
     for ticket in (detail.json, item):
-        assert (ticket["caller_phone"], ticket["caller_id_number"]) == (phone, id_number)
-    if phone != PHONE:
-        for response in (detail, api(username).get("/tickets")):
-            text = response.get_data(as_text=True)
-            assert PHONE not in text and ID_NUMBER not in text
+        assert (ticket["caller_phone"], ticket["caller_id_number"]) == ("138****5678", "110101********1234")
+    for response in (detail, api(username).get("/tickets")):
+        text = response.get_data(as_text=True)
+        assert PHONE not in text and ID_NUMBER not in text
+
+
+@pytest.mark.parametrize("username", ["operator1", "dispatcher1", "revisitor1", "supervisor1", "admin"])
+def test_centre_staff_see_the_full_numbers_on_request_and_each_request_is_audited(app, api, make_ticket, username):
+    number = make_ticket("accepted", caller_phone=PHONE, caller_id_number=ID_NUMBER)
+    response = api(username).post(f"/tickets/{number}/contact")
+    assert response.status_code == 200
+    assert (response.json["caller_phone"], response.json["caller_id_number"]) == (PHONE, ID_NUMBER)
+    assert response.headers["Cache-Control"] == "no-store"
+    with app.app_context():
+        [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "reveal")).all()
+        assert (entry.actor_name, entry.entity, entry.entity_id) == (username, "ticket", number)
+        assert entry.after == {"fields": ["caller_phone", "caller_id_number"]}
+
+
+def test_departments_never_get_the_full_numbers(app, api, make_ticket, snapshot):
+    number = make_ticket("accepted", caller_phone=PHONE, caller_id_number=ID_NUMBER)
+    before = snapshot()
+    response = api("dept_housing").post(f"/tickets/{number}/contact")
+    assert_error(response, 403, "forbidden")
+    assert PHONE not in response.get_data(as_text=True) and snapshot() == before
+    with app.app_context():
+        assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "reveal")).all() == []
 
 
 def test_department_action_response_is_masked(api, make_ticket):

@@ -53,5 +53,16 @@ def test_department_pages_show_the_masked_number(web, number, path):
     assert MASKED in web("dept_housing").get(path.format(number=number)).text
 
 
-def test_centre_staff_see_the_full_number(web, number):
-    assert PHONE in web("dispatcher1").get(f"/tickets/{number}").text
+def test_centre_staff_see_the_full_number_only_on_request(web, number):
+    browser = web("dispatcher1")
+    page = browser.get(f"/tickets/{number}")
+    assert PHONE not in page.text and "显示号码" in page.text
+    shown = browser.post(f"/tickets/{number}/contact", headers={"HX-Request": "true"})
+    assert shown.status_code == 200 and PHONE in shown.text and "已记录查看" in shown.text
+
+
+def test_departments_get_no_show_number_button_and_are_refused(web, number):
+    browser = web("dept_housing")
+    assert "显示号码" not in browser.get(f"/tickets/{number}").text
+    refused = browser.post(f"/tickets/{number}/contact", headers={"HX-Request": "true"})
+    assert refused.status_code == 403 and PHONE not in refused.text

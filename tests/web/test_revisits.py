@@ -189,11 +189,11 @@ def test_posting_without_csrf_is_refused(web, factory):
 
 def test_show_number_reveals_it_to_revisitors_only(web, factory):
     ticket = factory.ticket("pending_revisit")
-    response = web("revisitor1").get(f"/revisit/{ticket.number}/phone", headers={"HX-Request": "true"})
+    response = web("revisitor1").post(f"/revisit/{ticket.number}/phone", headers={"HX-Request": "true"})
     assert response.status_code == 200 and ticket.caller_phone in response.text
-    refused = web("dept_housing").get(f"/revisit/{ticket.number}/phone")
+    refused = web("dept_housing").post(f"/revisit/{ticket.number}/phone")
     assert refused.status_code == 403 and ticket.caller_phone not in refused.text
 
 
 def test_an_unknown_ticket_is_a_404(web, factory):
-    assert web("revisitor1").get("/revisit/20260101-999999/phone").status_code == 404
+    assert web("revisitor1").post("/revisit/20260101-999999/phone").status_code == 404
