@@ -21,6 +21,7 @@ is worked out with the calendar as it stands at the change.
 """
 from collections import Counter, defaultdict
 from datetime import date
+from functools import cache
 from itertools import combinations, repeat
 
 from flask import current_app
@@ -192,17 +193,30 @@ def record(before, after):
         amounts = {name: amount for name, amount in amounts.items() if amount}
         if amounts:
             moves[key] = amounts
-    # Rows in one order, so that two transactions never wait for each other's rows crosswise.
+    # Rows in one order, so that two transactions never wait for each other's rows crosswise. A
+    # change moves the same counters in every cut: one statement per set of counters, executed
+    # for all its rows at once, built and compiled once per process.
+    groups = defaultdict(list)
     for key, amounts in sorted(moves.items()):
-        db.session.execute(_add(db.session.get_bind(), amounts.keys()),
-                           {**dict(zip(KEY, key, strict=True)), **amounts})
+        groups[tuple(sorted(amounts))].append({**dict(zip(KEY, key, strict=True)), **amounts})
+    dialect = db.session.get_bind().dialect.name
+    for names, rows in groups.items():
+        db.session.execute(_upsert(dialect, names), rows)
+
+
+@cache
+def _upsert(dialect, names):
+    return _insert_adding({"postgresql": postgresql, "sqlite": sqlite}[dialect], ReportDay.__table__, names)
 
 
 def _add(bind, names, target=None):
     """INSERT of one row's counters `names` into `target` (the table's model by default), adding them
     to the row's when it exists."""
     target = ReportDay.__table__ if target is None else target
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[bind.dialect.name]
+    return _insert_adding({"postgresql": postgresql, "sqlite": sqlite}[bind.dialect.name], target, names)
+
+
+def _insert_adding(dialect, target, names):
     stmt = dialect.insert(target)
     return stmt.on_conflict_do_update(
         index_elements=[target.c[n] for n in KEY],
