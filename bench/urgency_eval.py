@@ -28,6 +28,7 @@ PUBLIC = DATA / "teddy2020c_fj2_labeled_public.csv"
 # its hot-topic file. Only their counts are printed unless --show-flagged asks for the texts.
 FRESH = (DATA / "teddy2020c_test2801_unlabeled.csv", DATA / "teddy2020c_fj3_likes4326.csv")
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+OPEN_THRESHOLDS = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
 def score(rows, predict):
@@ -53,16 +54,44 @@ def score(rows, predict):
     }
 
 
-def cross_validate(rows, folds, thresholds):
-    """Each threshold's figures over grouped folds: every text is judged by models that never saw its group."""
+def cross_validate(rows, folds, thresholds, open_threshold=urgency.OPEN_THRESHOLD, whole=None):
+    """Each threshold's figures over grouped folds: every text is judged by models that never saw its group.
+    With a dict as whole, also each text's probabilities from its fold's whole-text model (the second path)."""
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
     levels, groups = [r[1] for r in rows], [r[3] for r in rows]
     predictions = {t: {} for t in thresholds}
     for train_index, test_index in splitter.split(rows, levels, groups):
         trained = urgency.train([rows[i] for i in train_index])
         for t in thresholds:
-            predictions[t].update({rows[i][0]: urgency.judge(rows[i][0], trained, threshold=t) for i in test_index})
+            predictions[t].update({rows[i][0]: urgency.judge(rows[i][0], trained, threshold=t,
+                                                             open_threshold=open_threshold) for i in test_index})
+        if whole is not None:
+            whole.update({rows[i][0]: trained.whole_proba(rows[i][0]) for i in test_index})
     return {t: score(rows, predictions[t].__getitem__) for t in thresholds}
+
+
+def open_figures(rows, whole, thresholds=OPEN_THRESHOLDS):
+    """The second path alone, as if it read every text: for each threshold, the emergencies it would catch with
+    the right line and the non-emergencies it would call emergencies (the corpus's look-alikes share their words)."""
+    figures = {}
+    emergencies = [r for r in rows if r[1] == "emergency"]
+    others = [r for r in rows if r[1] != "emergency"]
+    for t in thresholds:
+        def flagged(row, t=t):
+            return 1.0 - whole[row[0]][0] >= t
+        figures[t] = {
+            "recall_right_line": sum(flagged(r) and urgency.OPEN_CLASSES[int(whole[r[0]][1:].argmax()) + 1] == r[2]
+                                     for r in emergencies) / len(emergencies),
+            "false_emergency_rate": sum(map(flagged, others)) / len(others),
+        }
+    return figures
+
+
+def choose_open_threshold(figures, false_target=urgency.OPEN_FALSE_TARGET):
+    """The lowest threshold at which the second path alone calls at most false_target of the corpus's
+    non-emergencies emergencies (the highest one when none does)."""
+    within = [t for t in sorted(figures) if figures[t]["false_emergency_rate"] <= false_target]
+    return within[0] if within else max(figures)
 
 
 def choose_threshold(results, recall_target=0.95, false_target=0.05):
@@ -81,11 +110,17 @@ def nested_cross_validate(rows, folds, thresholds):
     levels, groups = [r[1] for r in rows], [r[3] for r in rows]
     predictions, chosen = {}, []
     for train_index, test_index in splitter.split(rows, levels, groups):
-        inner = [rows[i] for i in train_index]
-        threshold = choose_threshold(cross_validate(inner, folds - 1, thresholds))
-        chosen.append(threshold)
+        inner, whole = [rows[i] for i in train_index], {}
+        results = cross_validate(inner, folds - 1, thresholds, whole=whole)
+        open_threshold = choose_open_threshold(open_figures(inner, whole))
+        # The cue-path threshold is chosen with the second path at its own chosen threshold.
+        results = cross_validate(inner, folds - 1, thresholds, open_threshold) if open_threshold != \
+            urgency.OPEN_THRESHOLD else results
+        threshold = choose_threshold(results)
+        chosen.append((threshold, open_threshold))
         trained = urgency.train(inner)
-        predictions.update({rows[i][0]: urgency.judge(rows[i][0], trained, threshold=threshold) for i in test_index})
+        predictions.update({rows[i][0]: urgency.judge(rows[i][0], trained, threshold=threshold,
+                                                      open_threshold=open_threshold) for i in test_index})
     return score(rows, predictions.__getitem__), chosen
 
 
@@ -185,11 +220,18 @@ def main():
     args = parser.parse_args()
     rows = urgency.read_corpus()
     print(f"corpus: {len(rows)} rows, {Counter(r[1] for r in rows)}, {len({r[3] for r in rows})} groups")
-    results = cross_validate(rows, args.folds, sorted(set(THRESHOLDS) | {urgency.EMERGENCY_THRESHOLD}))
+    whole = {}
+    results = cross_validate(rows, args.folds, sorted(set(THRESHOLDS) | {urgency.EMERGENCY_THRESHOLD}), whole=whole)
     for threshold, figures in results.items():
         chosen = threshold == urgency.EMERGENCY_THRESHOLD
         show(f"grouped {args.folds}-fold CV, threshold {threshold}{' (shipped)' if chosen else ''}", figures, chosen)
     print(f"threshold the rule picks on this CV: {choose_threshold(results)}")
+    alone = open_figures(rows, whole, sorted(set(OPEN_THRESHOLDS) | {urgency.OPEN_THRESHOLD}))
+    for threshold, figures in alone.items():
+        print(f"second path alone, on every text, threshold {threshold}"
+              f"{' (shipped)' if threshold == urgency.OPEN_THRESHOLD else ''}: emergencies with the right line "
+              f"{figures['recall_right_line']:.1%}, false emergencies {figures['false_emergency_rate']:.1%}")
+    print(f"second-path threshold the rule picks on this CV: {choose_open_threshold(alone)}")
     if args.nested:
         figures, picked = nested_cross_validate(rows, args.folds, THRESHOLDS)
         show(f"nested grouped {args.folds}-fold CV, thresholds picked per fold {picked}", figures, False)

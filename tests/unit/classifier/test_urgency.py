@@ -10,13 +10,15 @@ import numpy as np
 import pytest
 
 from classifier import urgency
-from classifier.urgency import CORPUS, HOLDOUT, HOLDOUT2, HOLDOUTS, LEVELS, TRANSFER_LINES, Urgency, detect
+from classifier.urgency import CORPUS, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUTS, LEVELS, TRANSFER_LINES, Urgency, detect
 
 PUBLIC = Path(__file__).resolve().parents[4] / "shared" / "data" / "teddy2020c_fj2_labeled_public.csv"
 # The held-out set was written before any tuning; a change to it would make its figures meaningless.
 HOLDOUT_SHA256 = "9d6ea7b6867c3fa3cb1c1f3be0aecd320c2264e010c64c176491d3ad7a48f5a5"
 # The second one, written before the second round of tuning (the first had been read by then).
 HOLDOUT2_SHA256 = "1ebe49a4ed9915d2ede79fa317ee5c7cce8216b427dbb9a8329d2b947bae2707"
+# The third, written before the third round (both others had been read): danger told without danger words.
+HOLDOUT3_SHA256 = "e191711792acabb488a7c08d51a37df51b6a43e49bd63569fcb0be523ee0db38"
 
 
 @pytest.mark.parametrize("text, line", [
@@ -151,11 +153,46 @@ def test_the_compiled_model_gives_the_pipelines_probabilities():
         assert np.allclose(model.predict_proba(text, signals), model.pipeline.predict_proba([text])[0])
 
 
+def test_the_compiled_whole_text_model_gives_its_pipelines_probabilities():
+    model = urgency.model()
+    texts = [row[0] for row in urgency.read_corpus()[::11]] + ["", "，。", "楼下  有人\n\n\t喊 救命"]
+    for text in texts:
+        assert np.allclose(model.whole_proba(text), model.whole.predict_proba([text])[0])
+
+
+@pytest.mark.parametrize("text, line", [
+    ("我爸坐在椅子上突然往前一扑，脸朝下趴着，怎么拍都不吭声", "120"),
+    ("我妈说话舌头发硬，一边嘴角往下耷拉", "120"),
+    ("我一个人在家，有个男的一直在砸我家门说要进来", "110"),
+])
+def test_a_danger_told_without_any_cue_word_is_caught_by_the_second_path(text, line):
+    assert not urgency._cues(text)
+    flag = detect(text)
+    assert (flag.level, flag.transfer_hint) == ("emergency", line)
+    # What a person reads: the clause of the text that says it most strongly.
+    assert len(flag.phrases) == 1 and flag.phrases[0] in text
+    # Without the second path (a threshold no probability reaches) such a text is normal.
+    assert urgency.judge(text, urgency.model(), open_threshold=1.01) == Urgency("normal")
+
+
+@pytest.mark.parametrize("text", ["路灯坏了好几天了", "我想咨询一下公积金怎么提取", "小区的垃圾桶满了没人倒",
+                                  "我的快递显示签收了但是没收到"])
+def test_ordinary_complaints_without_a_cue_stay_normal(text):
+    assert not urgency._cues(text) and detect(text) == Urgency("normal")
+
+
+def test_a_model_without_the_second_path_reads_no_text_without_a_cue():
+    bare = urgency.CompiledModel(urgency.model().pipeline)
+    assert urgency.judge("我爸坐在椅子上突然往前一扑，脸朝下趴着，怎么拍都不吭声", bare) == Urgency("normal")
+    assert urgency.judge("楼下餐馆着火了，浓烟很大", bare).level == "emergency"
+
+
 def test_the_model_trains_deterministically():
     rows = urgency.read_corpus()[::3]
     first, second = urgency.train(rows), urgency.train(rows)
     assert np.array_equal(first._weights, second._weights)
     assert np.array_equal(first._intercept, second._intercept)
+    assert np.array_equal(first._whole_weights, second._whole_weights)
 
 
 def _rows(path):
@@ -182,8 +219,9 @@ def test_the_corpus_has_enough_emergencies_and_look_alikes_without_repeats():
     assert len({row["text"] for row in rows}) == len(rows)
 
 
-@pytest.mark.parametrize("path, sha256, least", [(HOLDOUT, HOLDOUT_SHA256, 60), (HOLDOUT2, HOLDOUT2_SHA256, 80)],
-                         ids=["holdout", "holdout2"])
+@pytest.mark.parametrize("path, sha256, least", [(HOLDOUT, HOLDOUT_SHA256, 60), (HOLDOUT2, HOLDOUT2_SHA256, 80),
+                                                 (HOLDOUT3, HOLDOUT3_SHA256, 120)],
+                         ids=["holdout", "holdout2", "holdout3"])
 def test_the_held_out_sets_are_frozen_and_disjoint_from_the_training_corpus(path, sha256, least):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
     held_out = _rows(path)
@@ -194,11 +232,14 @@ def test_the_held_out_sets_are_frozen_and_disjoint_from_the_training_corpus(path
     assert not {row["group"] for row in held_out} & {row[3] for row in training}
 
 
-def test_the_held_out_sets_share_nothing_and_every_kind_of_emergency_is_in_the_second():
-    first, second = _rows(HOLDOUT), _rows(HOLDOUT2)
-    assert not {row["text"] for row in first} & {row["text"] for row in second}
-    assert not {row["group"] for row in first} & {row["group"] for row in second}
-    assert {row["line"] for row in second if row["level"] == "emergency"} == set(TRANSFER_LINES)
+def test_the_held_out_sets_share_nothing_and_every_line_is_in_the_later_ones():
+    sets = [_rows(path) for path in HOLDOUTS]
+    for index, first in enumerate(sets):
+        for second in sets[index + 1:]:
+            assert not {row["text"] for row in first} & {row["text"] for row in second}
+            assert not {row["group"] for row in first} & {row["group"] for row in second}
+    for later in sets[1:]:
+        assert {row["line"] for row in later if row["level"] == "emergency"} == set(TRANSFER_LINES)
     assert urgency.read_corpus() == urgency.read_corpus(
         sorted(path for path in CORPUS.glob("*.csv") if path not in HOLDOUTS))
 
