@@ -39,7 +39,7 @@ KIND_SHARE = 0.6
 MAX_POSTING = 400
 # At most this many calls sharing a place are compared by topic (the newest), and the places of at most
 # CLOSEST × k of the most similar are weighed: a query costs the same however large the index grows.
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 150
 CLOSEST = 3
 
 _ESTATE_ENDINGS = "|".join("""小区 花园 家园 新村 新城 公寓 大厦 广场 公租房 宿舍 工地 项目 火车站 汽车站 高铁站
@@ -261,7 +261,8 @@ class RepeatIndex:
         self._row_of = {}
         self._postings = {}  # place core → [row, …] in order of adding
         self._kind = {}      # place core → kind
-        self._by_start = {}  # first two characters → the place cores that start with them
+        self._starts = frozenset()  # the first two characters of every place core
+        self._lengths = ()           # the lengths of the place cores
         self._indptr = np.zeros(1, np.int64)
         self._features = np.zeros(0, np.int64)
         self._weights = np.zeros(0, np.float32)
@@ -287,11 +288,13 @@ class RepeatIndex:
                 self._row_of[int(id_)] = row
                 for place in doc.places:
                     if place.core not in self._kind:
+                        # For known_places(): the names, their first two characters and their lengths
+                        # (new sets each time, so that a query reading the old ones is not disturbed).
                         self._kind[place.core] = place.kind
-                        # Names by their first two characters, for known_places(); a new tuple each time,
-                        # so that a query reading the old one meanwhile is not disturbed.
-                        start = place.core[:2]
-                        self._by_start[start] = (*self._by_start.get(start, ()), place.core)
+                        if place.core[:2] not in self._starts:
+                            self._starts = self._starts | {place.core[:2]}
+                        if len(place.core) not in self._lengths:
+                            self._lengths = tuple(sorted({*self._lengths, len(place.core)}))
                     self._postings.setdefault(place.core, []).append(row)
                 self._pending.append(vector)
             self._flush()
@@ -320,11 +323,13 @@ class RepeatIndex:
     def known_places(self, text):
         """The place names seen in indexed calls that occur in `text` (core → kind)."""
         found = {}
-        by_start = self._by_start
+        starts, lengths, kinds = self._starts, self._lengths, self._kind
         for start in range(len(text) - 1):
-            for core in by_start.get(text[start:start + 2], ()):
-                if text.startswith(core, start):
-                    found[core] = self._kind[core]
+            if text[start:start + 2] in starts:
+                for length in lengths:
+                    kind = kinds.get(text[start:start + length])
+                    if kind is not None:
+                        found[text[start:start + length]] = kind
         return found
 
     def _analyze_query(self, text):

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from classifier.pipeline import compose_text
 from classifier.repeats import NEAR_COPY, RepeatIndex
@@ -176,7 +177,7 @@ def find_similar(text, phone, now, exclude_id=None, limit=5, address=None):
     if index is not None:
         hits = index.query(text, k=limit * 3, since=since, exclude=exclude,
                            min_score=config["HOTLINE_SIMILAR_MIN_SCORE"])
-        offers = tickets.repeats.offers(compose_text(None, text, address), hits, k=limit * 2,
+        offers = tickets.repeats.offers(compose_text(None, text, address), hits, k=limit,
                                         since=since, exclude=exclude)
     found = {}
     if offers:
@@ -214,12 +215,13 @@ def repeat_group(similar):
     numbers = [s["number"] for s in similar if is_same_incident(s)]
     if not numbers:
         return None
+    merged = aliased(Ticket)
     members = db.session.execute(
-        select(Ticket.id, Ticket.number).where(Ticket.number.in_(numbers), Ticket.state.in_(OPEN_STATES))
-        .order_by(Ticket.created_at, Ticket.id)
+        select(Ticket.number, db.func.count(merged.id))
+        .outerjoin(merged, merged.duplicate_of_id == Ticket.id)
+        .where(Ticket.number.in_(numbers), Ticket.state.in_(OPEN_STATES))
+        .group_by(Ticket.id, Ticket.number, Ticket.created_at).order_by(Ticket.created_at, Ticket.id)
     ).all()
     if not members:
         return None
-    merged = db.session.scalar(select(db.func.count(Ticket.id)).where(
-        Ticket.duplicate_of_id.in_([m.id for m in members])))
-    return {"number": members[0].number, "calls": len(members) + merged}
+    return {"number": members[0].number, "calls": len(members) + sum(count for _, count in members)}

@@ -17,6 +17,8 @@ class Ticket(db.Model):
         Index("ix_tickets_state_created", "state", "created_at"),
         Index("ix_tickets_department_state", "department_id", "state"),
         Index("ix_tickets_caller_phone", "caller_phone"),
+        # How many calls were merged into the tickets of an incident (intake's 同一事项已有 N 次来电).
+        Index("ix_tickets_duplicate_of_id", "duplicate_of_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

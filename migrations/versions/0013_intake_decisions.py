@@ -26,6 +26,7 @@ def upgrade():
         batch.add_column(sa.Column('category_confirmed', sa.Boolean(), server_default=sa.false(),
                                    nullable=False))
     _add_assist_opinions()
+    _add_duplicate_index()
 
 
 # --- assisting departments' opinions (协办意见) ---------------------------------------------
@@ -63,7 +64,17 @@ def _drop_assist_opinions():
     op.drop_table('assist_opinions')
 
 
+# --- repeat calls: the calls merged into a ticket, counted at every intake suggestion --------
+def _add_duplicate_index():
+    op.create_index('ix_tickets_duplicate_of_id', 'tickets', ['duplicate_of_id'])
+
+
+def _drop_duplicate_index():
+    op.drop_index('ix_tickets_duplicate_of_id', table_name='tickets')
+
+
 def downgrade():
+    _drop_duplicate_index()
     _drop_assist_opinions()
     with op.batch_alter_table('tickets') as batch:
         batch.drop_column('category_confirmed')
