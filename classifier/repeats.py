@@ -248,6 +248,31 @@ class Repeat:
     kind: str   # its kind: estate, road, town or street
 
 
+class _Growing:
+    """A 1-d array appended to in place, its capacity doubled when full; view() is what it holds."""
+
+    def __init__(self, dtype, initial=()):
+        self._data = np.zeros(max(16, len(initial)), dtype)
+        self._length = 0
+        self.extend(initial)
+
+    def __len__(self):
+        return self._length
+
+    def extend(self, values):
+        values = np.asarray(values, self._data.dtype)
+        end = self._length + len(values)
+        if end > len(self._data):
+            grown = np.zeros(max(end, 2 * len(self._data)), self._data.dtype)
+            grown[:self._length] = self._data[:self._length]
+            self._data = grown  # a query holding the old array keeps reading it unchanged
+        self._data[self._length:end] = values
+        self._length = end
+
+    def view(self):
+        return self._data[:self._length]
+
+
 class RepeatIndex:
     """Recent calls by place name and topic; query() finds the earlier calls of the same incident.
 
@@ -263,13 +288,16 @@ class RepeatIndex:
         self._kind = {}      # place core → kind
         self._starts = frozenset()  # the first two characters of every place core
         self._lengths = ()           # the lengths of the place cores
-        self._indptr = np.zeros(1, np.int64)
-        self._features = np.zeros(0, np.int64)
-        self._weights = np.zeros(0, np.float32)
+        # The rows' topic vectors, flat, and per row its id, time and whether it is still open: arrays
+        # that grow by doubling, so that adding one call costs its own size, not the index's.
+        self._indptr = _Growing(np.int64, [0])
+        self._features = _Growing(np.int64)
+        self._weights = _Growing(np.float32)
+        self._max_feature = -1
         self._pending = []   # (features, weights) not yet appended to the flat arrays
-        self._alive_rows = np.zeros(0, bool)
-        self._time_rows = np.zeros(0, np.float64)
-        self._id_rows = np.zeros(0, np.int64)
+        self._alive_grow = _Growing(bool)
+        self._time_grow = _Growing(np.float64)
+        self._id_grow = _Growing(np.int64)
 
     def __len__(self):
         return sum(self._alive)
@@ -302,23 +330,42 @@ class RepeatIndex:
     def _flush(self):
         if not self._pending:
             return
-        self._alive_rows = np.asarray(self._alive, bool)
-        self._time_rows = np.asarray(self._times, np.float64)
-        self._id_rows = np.asarray(self._ids, np.int64)
+        done = len(self._alive_grow)
+        self._alive_grow.extend(self._alive[done:])
+        self._time_grow.extend(self._times[done:])
+        self._id_grow.extend(self._ids[done:])
         lengths = np.fromiter((len(f) for f, _ in self._pending), np.int64, len(self._pending))
-        self._indptr = np.concatenate([self._indptr, self._indptr[-1] + np.cumsum(lengths)])
-        self._features = np.concatenate([self._features, *(f for f, _ in self._pending)])
-        self._weights = np.concatenate([self._weights, *(w for _, w in self._pending)])
+        self._indptr.extend(self._indptr.view()[-1] + np.cumsum(lengths))
+        for features, weights in self._pending:
+            self._features.extend(features)
+            self._weights.extend(weights)
+            if len(features):
+                self._max_feature = max(self._max_feature, int(features.max()))
         self._pending = []
+
+    # Views of the grown arrays, as queries read them.
+    @property
+    def _alive_rows(self):
+        return self._alive_grow.view()
+
+    @property
+    def _time_rows(self):
+        return self._time_grow.view()
+
+    @property
+    def _id_rows(self):
+        return self._id_grow.view()
 
     def retain(self, wanted_ids):
         """Keep only the ids in `wanted_ids` (still open and recent); the others are never offered again."""
         wanted = set(wanted_ids)
         with self._lock:
+            alive = self._alive_grow.view()
             for row, id_ in enumerate(self._ids):
                 if id_ not in wanted:
                     self._alive[row] = False
-            self._alive_rows = np.asarray(self._alive, bool)
+                    if row < len(alive):
+                        alive[row] = False
 
     def known_places(self, text):
         """The place names seen in indexed calls that occur in `text` (core → kind)."""
@@ -350,8 +397,8 @@ class RepeatIndex:
             return []
         features, weights = self.vocabulary.vector(doc)
         with self._lock:
-            indptr, flat_features, flat_weights = self._indptr, self._features, self._weights
-            alive, times = self._alive_rows, self._time_rows
+            indptr, flat_features, flat_weights = self._indptr.view(), self._features.view(), self._weights.view()
+            alive, times, width = self._alive_rows, self._time_rows, max(len(self.vocabulary), self._max_feature + 1)
             postings = {key: np.asarray(self._postings[key][-MAX_POSTING:], np.int64)
                         for key in keys if key in self._postings}
         if not postings:
@@ -366,7 +413,7 @@ class RepeatIndex:
         rows = rows[-MAX_CANDIDATES:]  # rows are in order of adding: the newest calls
         if not len(rows):
             return []
-        topics = _dot_rows(indptr, flat_features, flat_weights, rows, features, weights, len(self.vocabulary))
+        topics = _dot_rows(indptr, flat_features, flat_weights, rows, features, weights, width)
         # Only a candidate similar enough in topic can be a repeat: the places are weighed for the closest.
         close = np.flatnonzero(topics >= MIN_TOPIC)
         close = close[np.argsort(-topics[close], kind="stable")[:CLOSEST * k]]
@@ -421,7 +468,8 @@ def _dot_rows(indptr, features, weights, rows, query_features, query_weights, wi
     total = int(lengths.sum())
     if total == 0 or not len(query_features):
         return np.zeros(len(rows), np.float32)
-    dense = np.zeros(max(width, int(query_features.max()) + 1, int(features.max(initial=0)) + 1), np.float32)
+    # `width` covers every stored feature (the index tracks the largest as it grows).
+    dense = np.zeros(max(width, int(query_features.max()) + 1), np.float32)
     dense[query_features] = query_weights
     first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     positions = np.repeat(starts - first, lengths) + np.arange(total)

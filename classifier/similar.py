@@ -55,8 +55,8 @@ class SimilarityIndex:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._blocks = []
-        self._tail = ([], [], [])
-        self._tail_block = None  # the tail vectorised, kept until the tail changes
+        self._tail = ([], [], [])  # ids, times and the vectors of the texts added since the last block
+        self._tail_block = None  # the tail as a block, kept until the tail changes
 
     def vectorize(self, texts):
         """Sublinear TF × IDF, L2-normalised; done by hand because TfidfTransformer's diagonal
@@ -82,19 +82,24 @@ class SimilarityIndex:
         return sum(len(b.ids) for b in self._blocks) + len(self._tail[0])
 
     def add(self, ids, texts, times):
-        """Index texts under integer ids with their times (POSIX seconds)."""
+        """Index texts under integer ids with their times (POSIX seconds). Texts are vectorised
+        here, once, outside the lock: a query after each new ticket only stacks the tail's rows."""
+        texts = list(texts)
+        if not texts:
+            return
+        vectors = self.vectorize(texts)
         with self._lock:
             self._tail[0].extend(ids)
             self._tail[1].extend(times)
-            self._tail[2].extend(texts)
+            self._tail[2].append(vectors)
             self._tail_block = None
             if len(self._tail[0]) >= _TAIL_LIMIT:
                 self._blocks.append(self._freeze())
                 self._tail = ([], [], [])
 
     def _freeze(self):
-        ids, times, texts = self._tail
-        return _Block(ids, times, self.vectorize(texts))
+        ids, times, vectors = self._tail
+        return _Block(ids, times, sp.vstack(vectors, format="csr") if len(vectors) > 1 else vectors[0])
 
     def query(self, text, k=5, since=None, exclude=(), min_score=0.0):
         """The k most similar (id, score) pairs by cosine, best first."""
@@ -151,7 +156,10 @@ class SimilarityIndex:
         with self._lock:
             self._blocks = kept + self._blocks[len(before):]
             rows = [i for i, id_ in enumerate(self._tail[0]) if id_ in wanted_set]
-            self._tail = tuple([column[i] for i in rows] for column in self._tail)
+            if len(rows) < len(self._tail[0]):
+                ids, times, _ = self._tail
+                stacked = self._freeze().forward
+                self._tail = ([ids[i] for i in rows], [times[i] for i in rows], [stacked[rows]] if rows else [])
             self._tail_block = None
 
 
