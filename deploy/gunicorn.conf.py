@@ -10,8 +10,10 @@ workers = int(os.environ.get("HOTLINE_WORKERS", "2"))
 accesslog = None
 # Request metrics of all workers together (prometheus_client's multiprocess mode): each worker
 # writes its own files here, /metrics in any worker adds them up.
-metrics_dir = Path(os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", str(Path(__file__).resolve().parents[1] / "instance" / "prometheus")))
+metrics_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+                   or Path(__file__).resolve().parents[1] / "instance" / "prometheus")
+# Set in the workers' environment (before they import the app), not in whoever reads this file.
+raw_env = [f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}"]
 # gunicorn's own default (4094) answers a longer request line with an HTML 414 before the app
 # sees it; 8190 is its maximum, so that any path a client builds gets the app's JSON error.
 limit_request_line = 8190
