@@ -6,6 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOTLINE_PORT ?= 8000
 HOTLINE_HOST ?= 127.0.0.1
 HOTLINE_WORKERS ?= 2
+HOTLINE_TEST_WORKERS ?= 2
 
 .PHONY: run test install lock
 
@@ -33,7 +34,8 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	bash scripts/browser-deps.sh
-	$(BIN)/python -m pytest
+	@# Two workers (pytest-xdist): each has its own SQLite file and PostgreSQL schema.
+	$(BIN)/python -m pytest -n $(HOTLINE_TEST_WORKERS)
 
 # After changing a pin in requirements*.txt: lock the transitive set again, with hashes.
 lock:

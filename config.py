@@ -61,6 +61,8 @@ class Config:
     HOTLINE_UNREACHABLE_ATTEMPTS = _env_int("HOTLINE_UNREACHABLE_ATTEMPTS", 3)
     HOTLINE_REVISIT_CLAIM_MINUTES = _env_int("HOTLINE_REVISIT_CLAIM_MINUTES", 10)
     HOTLINE_DEMO_PASSWORD = os.environ.get("HOTLINE_DEMO_PASSWORD", "hotline-demo")
+    # The Open311 API key seed-demo creates for the demo civic app (hotline/open311/).
+    HOTLINE_OPEN311_API_KEY = os.environ.get("HOTLINE_OPEN311_API_KEY", "open311-demo-key")
     HOTLINE_MODEL_DIR = os.environ.get("HOTLINE_MODEL_DIR", str(INSTANCE_DIR / "models"))
     # Below this top-department probability the suggestion is flagged for manual routing.
     HOTLINE_SUGGESTION_MIN_CONFIDENCE = float(os.environ.get("HOTLINE_SUGGESTION_MIN_CONFIDENCE", 0.5))
@@ -79,6 +81,8 @@ class Config:
     # /readyz: the scheduler counts as alive while some job finished within this many seconds
     # (the deadline sweep runs every minute).
     HOTLINE_SCHEDULER_STALE_SECONDS = _env_int("HOTLINE_SCHEDULER_STALE_SECONDS", 300)
+    # Webhook deliveries: how long one POST may wait for the receiver's answer (hotline/webhooks/).
+    HOTLINE_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("HOTLINE_WEBHOOK_TIMEOUT_SECONDS", 5))
     # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto/-Host; 0: none.
     HOTLINE_TRUSTED_PROXIES = _env_int("HOTLINE_TRUSTED_PROXIES", 0)
     # Browser origins allowed to call the API (comma-separated, e.g. https://app.city.gov.cn);

@@ -16,13 +16,16 @@ _CANDIDATES = 64
 
 
 class _Block:
+    """Rows of the index: `forward` (one row per text) and, for a full block, `inverted` (one row per
+    n-gram) to find candidates by the query's n-grams. The tail has no inverted part: its few rows are
+    scored directly, so that a query after each new ticket builds nothing of the index's width."""
     __slots__ = ("ids", "times", "inverted", "forward")
 
-    def __init__(self, ids, times, vectors):
+    def __init__(self, ids, times, vectors, inverted=True):
         self.ids = np.asarray(ids, dtype=np.int64)
         self.times = np.asarray(times, dtype=np.float64)
         self.forward = sp.csr_matrix(vectors)
-        self.inverted = sp.csr_matrix(self.forward.T)
+        self.inverted = sp.csr_matrix(self.forward.T) if inverted else None
 
     def subset(self, mask):
         block = object.__new__(_Block)
@@ -55,7 +58,7 @@ class SimilarityIndex:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._blocks = []
-        self._tail = ([], [], [])  # ids, times and the vectors of the texts added since the last block
+        self._tail = ([], [], None)  # ids, times and the stacked vectors of the texts added since the last block
         self._tail_block = None  # the tail as a block, kept until the tail changes
 
     def vectorize(self, texts):
@@ -89,17 +92,16 @@ class SimilarityIndex:
             return
         vectors = self.vectorize(texts)
         with self._lock:
-            self._tail[0].extend(ids)
-            self._tail[1].extend(times)
-            self._tail[2].append(vectors)
+            tail_ids, tail_times, stacked = self._tail
+            tail_ids.extend(ids)
+            tail_times.extend(times)
+            # Two pieces stacked, whatever the tail's length: adding costs the tail's size, not its count.
+            stacked = vectors if stacked is None else sp.vstack([stacked, vectors], format="csr")
+            self._tail = (tail_ids, tail_times, stacked)
             self._tail_block = None
-            if len(self._tail[0]) >= _TAIL_LIMIT:
-                self._blocks.append(self._freeze())
-                self._tail = ([], [], [])
-
-    def _freeze(self):
-        ids, times, vectors = self._tail
-        return _Block(ids, times, sp.vstack(vectors, format="csr") if len(vectors) > 1 else vectors[0])
+            if len(tail_ids) >= _TAIL_LIMIT:
+                self._blocks.append(_Block(tail_ids, tail_times, stacked))
+                self._tail = ([], [], None)
 
     def query(self, text, k=5, since=None, exclude=(), min_score=0.0):
         """The k most similar (id, score) pairs by cosine, best first."""
@@ -113,11 +115,14 @@ class SimilarityIndex:
                                   shape=vector.shape)
         with self._lock:
             if self._tail[0] and self._tail_block is None:
-                self._tail_block = self._freeze()
+                self._tail_block = _Block(*self._tail, inverted=False)
             blocks = list(self._blocks) + ([self._tail_block] if self._tail[0] else [])
         found_ids, found_scores = [], []
         for block in blocks:
-            rough = np.asarray(probe.data @ block.inverted[probe.indices]).ravel()
+            if block.inverted is None:  # the tail: few rows, scored exactly
+                rough = _dot_rows(block.forward, vector, self._scratch())
+            else:
+                rough = np.asarray(probe.data @ block.inverted[probe.indices]).ravel()
             allowed = rough > 0
             if since is not None:
                 allowed &= block.times >= since
@@ -157,9 +162,8 @@ class SimilarityIndex:
             self._blocks = kept + self._blocks[len(before):]
             rows = [i for i, id_ in enumerate(self._tail[0]) if id_ in wanted_set]
             if len(rows) < len(self._tail[0]):
-                ids, times, _ = self._tail
-                stacked = self._freeze().forward
-                self._tail = ([ids[i] for i in rows], [times[i] for i in rows], [stacked[rows]] if rows else [])
+                ids, times, stacked = self._tail
+                self._tail = ([ids[i] for i in rows], [times[i] for i in rows], stacked[rows] if rows else None)
             self._tail_block = None
 
 

@@ -22,6 +22,8 @@ from hotline.knowledge import views as knowledge_views
 from hotline.notifications import api as notifications_api
 from hotline.notifications import service as notifications
 from hotline.notifications import views as notifications_views
+from hotline.open311 import api as open311_api
+from hotline.open311 import views as open311_views
 from hotline.queues import views as queue_views
 from hotline.reports import api as reports_api
 from hotline.reports import daily, replica
@@ -32,12 +34,17 @@ from hotline.routing import views as model_views
 from hotline.secret import instance_secret
 from hotline.tickets import api as tickets_api
 from hotline.tickets import views as ticket_views
+from hotline.webhooks import api as webhooks_api
+from hotline.webhooks import events as webhook_events
+from hotline.webhooks import views as webhooks_views
 
 API_BLUEPRINTS = (auth_api.bp, openapi.bp, directory_api.bp, tickets_api.bp, routing_api.bp,
-                  knowledge_api.bp, reports_api.bp, accountability_api.bp, notifications_api.bp, admin_api.bp)
+                  knowledge_api.bp, reports_api.bp, accountability_api.bp, notifications_api.bp, admin_api.bp,
+                  webhooks_api.bp)
 PAGE_BLUEPRINTS = (auth_views.bp, intake_views.bp, ticket_views.bp, queue_views.bp, revisit_views.bp,
                    notifications_views.bp, report_views.bp, accountability_views.bp, admin_views.bp,
-                   calendar_views.bp, knowledge_views.bp, model_views.bp)
+                   calendar_views.bp, knowledge_views.bp, model_views.bp, webhooks_views.bp,
+                   open311_views.bp)
 
 
 def create_app(config_class=None):
@@ -72,10 +79,13 @@ def create_app(config_class=None):
     daily.subscribe()
     replica.init_app(app)
     notifications.subscribe()
+    webhook_events.subscribe()
 
     for blueprint in API_BLUEPRINTS:
         csrf.exempt(blueprint)  # Bearer tokens, not cookies: no cross-site request can carry one
         app.register_blueprint(blueprint, url_prefix=PREFIX)
+    csrf.exempt(open311_api.bp)  # api_key in the form, no cookie: like the API, no cross-site request carries one
+    app.register_blueprint(open311_api.bp)  # /open311/v2 (GeoReport v2), beside the API, not under /api/v1
     for blueprint in PAGE_BLUEPRINTS:
         app.register_blueprint(blueprint)
     cli.register(app)

@@ -15,6 +15,7 @@ from hotline.directory.cli import calendar_cli
 from hotline.directory.models import Department
 from hotline.extensions import DATABASE_DOWN, database_down_message, db
 from hotline.jobs.cli import jobs_group, scheduler_command
+from hotline.open311.cli import open311_cli
 from hotline.reports.cli import reports_cli
 from hotline.routing.cli import model_cli
 from hotline.tickets.cli import tickets_cli
@@ -24,7 +25,8 @@ from hotline.timeutil import utcnow
 
 def register(app):
     for command in (model_cli, setup_command, seed_demo_command, create_user_command, scheduler_command,
-                    jobs_group, reports_cli, calendar_cli, tickets_cli, backup_command, restore_command):
+                    jobs_group, reports_cli, calendar_cli, tickets_cli, backup_command, restore_command,
+                    open311_cli):
         _explain_database_errors(command)
         app.cli.add_command(command)
 
@@ -79,7 +81,7 @@ def seed_demo_command(if_new):
     if if_new and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("数据库已有用户，跳过演示数据")
         return
-    count = seed_demo(current_app.config["HOTLINE_DEMO_PASSWORD"])
+    count = seed_demo(current_app.config["HOTLINE_DEMO_PASSWORD"], current_app.config["HOTLINE_OPEN311_API_KEY"])
     db.session.commit()
     click.echo(f"演示数据已就绪：{count} 个承办单位；用户密码取自 HOTLINE_DEMO_PASSWORD")
 

@@ -8,11 +8,14 @@ from hotline.auth.models import User
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
 from hotline.knowledge.models import KnowledgeArticle
+from hotline.open311 import keys as open311_keys
+from hotline.open311.models import Open311Key
 from hotline.routing.catalogue import seed_catalogue
 from hotline.tickets.workflow import Role
 
 CITY_FILE = Path(__file__).parent / "directory" / "demo_city.json"
 ARTICLES_FILE = Path(__file__).parent / "knowledge" / "articles.json"
+DEMO_APP = "演示应用"
 CENTRE_USERS = [
     ("admin", "系统管理员", {Role.ADMIN}),
     ("operator1", "话务员一号", {Role.OPERATOR}),
@@ -26,7 +29,7 @@ def load_city():
     return json.loads(CITY_FILE.read_text(encoding="utf-8"))
 
 
-def seed_demo(password):
+def seed_demo(password, open311_key=None):
     """Create what is missing; running it twice changes nothing."""
     city = load_city()
     departments = {d.code: d for d in db.session.scalars(select(Department))}
@@ -49,7 +52,20 @@ def seed_demo(password):
             _add_user(f"dept_{code}", f"{department.name}办理员", {Role.DEPARTMENT}, password,
                       department)
     db.session.flush()
+    if open311_key:
+        _seed_open311_key(open311_key)
     return len(departments)
+
+
+def _seed_open311_key(key):
+    """The demo civic app's Open311 key (HOTLINE_OPEN311_API_KEY), unless a key with that value exists."""
+    if db.session.scalar(select(Open311Key.id).where(Open311Key.key_hash == open311_keys.digest(key))) is None:
+        taken = db.session.scalar(select(Open311Key.id).where(Open311Key.name == DEMO_APP)) is not None
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        # Seeded like the demo users, without an audit row.
+        db.session.add(Open311Key(name=f"{DEMO_APP}（{key[:8]}）" if taken else DEMO_APP,
+                                  key_hash=open311_keys.digest(key), prefix=key[:8], scope="own",
+                                  created_by_id=admin.id if admin else None))
 
 
 def _seed_knowledge():

@@ -92,6 +92,8 @@ ACTIONS = {
     "recompute": "时限重算",
     # Not a workflow action either: another call was merged into this ticket (并单 on the target).
     "merged_in": "并入来电",
+    # Nor this: the ticket came in with historical data (flask tickets import), already handled.
+    "import": "历史导入",
 }
 
 ROLES = {
@@ -113,6 +115,9 @@ AUDIT_ENTITIES = {
     "model": "分类模型",
     "personal_data": "个人信息",
     "ticket": "工单",
+    "open311_key": "Open311 密钥",
+    "open311": "Open311 设置",
+    "webhook": "事件推送",
 }
 AUDIT_ACTIONS = {
     "create": "新增",
@@ -129,7 +134,18 @@ AUDIT_ACTIONS = {
     "train": "训练模型",
     "purge": "到期删除",
     "reveal": "查看完整号码",
+    "rotate_secret": "更换签名密钥",
+    "revoke": "吊销",
 }
+# Webhook event kinds and the states of one delivery (hotline/webhooks/).
+WEBHOOK_EVENTS = {
+    "ticket.created": "工单受理",
+    "ticket.dispatched": "工单派单",
+    "ticket.replied": "承办单位答复",
+    "ticket.closed": "工单办结",
+    "ticket.overdue": "工单超期",
+}
+WEBHOOK_STATUSES = {"pending": "待发送", "delivered": "已送达", "failed": "失败待重试", "given_up": "已放弃"}
 DEPARTMENT_KINDS = {"municipal": "市直部门", "utility": "公共服务企业", "district": "区县政府"}
 LIMIT_UNITS = {"clock_minutes": "自然分钟", "working_minutes": "工作分钟", "working_days": "工作日"}
 CALENDAR_KINDS = {"holiday": "法定节假日", "workday": "调休上班", "default": "恢复默认"}

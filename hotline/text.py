@@ -44,3 +44,16 @@ def for_spreadsheet(value):
     if not isinstance(value, str):
         return value
     return _SPREADSHEET_ILLEGAL.sub("", value)[:SPREADSHEET_CELL_LIMIT]
+
+
+# What makes a spreadsheet opening a CSV file read a cell as a formula (OWASP "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def for_csv(value):
+    """A value of a CSV cell that a spreadsheet takes as text: text it would run as a formula gets a
+    leading apostrophe (OWASP's advice); other values unchanged. A CSV cell has no type to say
+    "text", as an .xlsx cell has (tickets/export.py as_text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -139,7 +139,9 @@ NAV_SECTIONS = (
     ("系统管理", frozenset({Role.ADMIN}),
      (("/admin/users", "用户"), ("/admin/departments", "承办单位"), ("/admin/categories", "诉求分类"),
       ("/admin/catalogue", "派单目录"), ("/admin/policies", "时限策略"), ("/admin/calendar", "工作日历"),
-      ("/admin/knowledge", "知识库"), ("/admin/models", "分类模型"), ("/admin/audit", "审计日志"))),
+      ("/admin/knowledge", "知识库"), ("/admin/models", "分类模型"), ("/admin/webhooks", "事件推送"),
+      ("/admin/open311", "Open311 接口"),
+      ("/admin/audit", "审计日志"))),
 )
 
 

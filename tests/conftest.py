@@ -12,6 +12,7 @@ from hotline.directory import calendar
 from hotline.directory.models import CalendarDay, CalendarYear, Category, Department, TimeLimitPolicy
 from hotline.extensions import db, limiter
 from hotline.knowledge.models import KnowledgeArticle
+from hotline.open311.models import Open311Key
 from hotline.routing.models import CatalogueEntry
 from tests.factories import Factory
 
@@ -20,10 +21,11 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 DEMO_PASSWORD = "hotline-demo"
 MODEL_DIR = tempfile.mkdtemp(prefix="hotline-models-")
 # Rows the tests may add; everything else (calendar, policies, demo city) is seeded once.
-MUTABLE = ("audit_entries", "calendar_recomputes", "hotspot_snapshots", "job_runs", "job_locks",
+MUTABLE = ("webhook_deliveries", "webhook_endpoints",
+           "audit_entries", "calendar_recomputes", "hotspot_snapshots", "job_runs", "job_locks",
            "daily_briefings", "notifications", "report_days", "classifier_models", "accountability_records",
            "ticket_events", "assist_opinions", "revisits", "extension_requests", "assignment_assists",
-           "assignments", "tickets",
+           "assignments", "open311_locations", "tickets", "open311_settings",
            "ticket_sequences", "training_requests", "revoked_tokens")
 
 
@@ -71,7 +73,7 @@ def seed_app(app):
     with app.app_context():
         app.config["BASELINE"] = {
             model: db.session.scalar(select(db.func.max(model.id)))
-            for model in (CatalogueEntry, User, Department, Category, TimeLimitPolicy, KnowledgeArticle)
+            for model in (CatalogueEntry, User, Department, Category, TimeLimitPolicy, KnowledgeArticle, Open311Key)
         }
 
 

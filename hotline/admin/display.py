@@ -19,6 +19,8 @@ FIELDS = {
     "tags": "标签", "valid_from": "生效日期", "valid_until": "失效日期", "source_department_id": "来源单位",
     "version": "版本", "source": "来源", "count": "数量", "metrics": "评估指标", "date": "日期",
     "n_samples": "样本数", "macro_f1": "宏平均 F1", "ece": "期望校准误差", "status": "状态",
+    "url": "接收地址", "events": "订阅事件",
+    "prefix": "密钥开头", "scope": "可读取的诉求", "public_read": "公开读取",
 }
 # Repeats of another field (a label beside its code) or bookkeeping the row's time already says.
 HIDDEN = frozenset({"kind_label", "updated_at"})
@@ -74,6 +76,8 @@ def _value(entity, key, value, names):
         return str(value)  # the version that was active
     if key in CODED:
         return CODED[key].get(value, value)
+    if key == "events":
+        return "、".join(labels.WEBHOOK_EVENTS.get(e, e) for e in value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

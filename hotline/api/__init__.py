@@ -1,5 +1,5 @@
 """The JSON API under /api/v1: its prefix, error format and request-body helper."""
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 
 from hotline.errors import InvalidInput
@@ -36,6 +36,15 @@ def handle_http_error(exc):
     """An HTTP error in the API's JSON error format."""
     code = {400: "invalid_json", 413: "too_large"}.get(exc.code, exc.name.lower().replace(" ", "_"))
     return jsonify(error_body(code, exc.description or exc.name)), exc.code
+
+
+def respond(model, data, status=200):
+    """`data` validated and serialized by `model`, the model the OpenAPI document names for this
+    answer: a key the model lacks (its `extra="forbid"`) or a value of the wrong kind is caught here,
+    and nothing reaches the client that the document does not describe. Keys left out of `data`
+    that the model has defaults for are left out of the answer too."""
+    body = model.model_validate(data).model_dump_json(by_alias=True, exclude_unset=True)
+    return current_app.response_class(body, status=status, mimetype="application/json")
 
 
 def json_body():

@@ -34,6 +34,8 @@ def roles_required(roles, message):
     roles = frozenset(roles)
 
     def decorate(view):
+        if hasattr(view, "openapi"):
+            view.openapi["errors"].setdefault(403, "")  # the OpenAPI document lists the refusal
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not g.user.roles & roles:

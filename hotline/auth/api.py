@@ -1,7 +1,7 @@
 """Token issue for API clients."""
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g
 
-from hotline.api import json_body
+from hotline.api import json_body, respond
 from hotline.api.models import TokenOut, TokenRequest
 from hotline.api.openapi import document
 from hotline.auth import throttle, users
@@ -15,7 +15,8 @@ from hotline.timeutil import utcnow
 bp = Blueprint("auth_api", __name__)
 
 @bp.post("/auth/token")
-@document("登录获取访问令牌", body=TokenRequest, response=TokenOut, public=True)
+@document("登录获取访问令牌", body=TokenRequest, response=TokenOut, public=True,
+          errors={401: "invalid_credentials（用户名或密码错误，或账号已停用）", 429: ""})
 def token():
     credentials = parse(TokenRequest, json_body())
     keys = throttle.attempt(credentials.username)
@@ -24,16 +25,17 @@ def token():
     except Unauthorized:
         throttle.failed(*keys)
         raise
-    return jsonify(token=issue_token(user), user=user.to_dict())
+    return respond(TokenOut, {"token": issue_token(user), "user": user.to_dict()})
 
 
 @bp.post("/auth/password")
 @token_required
-@document("修改本人密码（其他会话和令牌随即失效；返回新令牌）", body=users.PasswordChange, response=TokenOut)
+@document("修改本人密码（其他会话和令牌随即失效；返回新令牌）", body=users.PasswordChange, response=TokenOut,
+          errors={400: "wrong_password（原密码不正确）"})
 def change_password():
     user = users.change_own_password(g.user, json_body())
     db.session.commit()
-    return jsonify(token=issue_token(user), user=user.to_dict())
+    return respond(TokenOut, {"token": issue_token(user), "user": user.to_dict()})
 
 
 @bp.post("/auth/logout")

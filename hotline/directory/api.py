@@ -1,7 +1,8 @@
 """Read endpoints for departments and the category taxonomy."""
-from flask import Blueprint, jsonify
+from flask import Blueprint
 from sqlalchemy import select
 
+from hotline.api import respond
 from hotline.api.models import CategoryList, DepartmentList
 from hotline.api.openapi import document
 from hotline.auth.access import token_required
@@ -16,7 +17,7 @@ bp = Blueprint("directory_api", __name__)
 @document("承办单位列表", response=DepartmentList)
 def list_departments():
     rows = db.session.scalars(select(Department).where(Department.active).order_by(Department.id))
-    return jsonify(items=[d.to_dict() for d in rows])
+    return respond(DepartmentList, {"items": [d.to_dict() for d in rows]})
 
 
 @bp.get("/categories")
@@ -26,4 +27,4 @@ def list_categories():
     rows = db.session.scalars(
         select(Category).where(Category.active).order_by(Category.level, Category.id)
     ).all()
-    return jsonify(items=[c.to_dict() for c in rows])
+    return respond(CategoryList, {"items": [c.to_dict() for c in rows]})

@@ -24,12 +24,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Schedule:
-    """Every `minutes` minutes (a divisor of 60), or daily at `daily_at` local time."""
+    """Every `minutes` minutes or `seconds` seconds (a divisor of 60), or daily at `daily_at` local time."""
 
     minutes: int = 0
     daily_at: time | None = None
+    seconds: int = 0
 
     def trigger(self, tz):
+        if self.seconds:
+            return CronTrigger(second=f"*/{self.seconds}", timezone=tz)
         if self.daily_at is not None:
             return CronTrigger(hour=self.daily_at.hour, minute=self.daily_at.minute, timezone=tz)
         return CronTrigger(minute=f"*/{self.minutes}", timezone=tz)
@@ -40,12 +43,16 @@ class Schedule:
         if self.daily_at is not None:
             fire = datetime.combine(local.date(), self.daily_at, tz)
             return fire if fire <= local else fire - timedelta(days=1)
+        if self.seconds:
+            return local.replace(second=local.second - local.second % self.seconds, microsecond=0)
         return local.replace(minute=local.minute - local.minute % self.minutes, second=0,
                              microsecond=0)
 
     @property
     def misfire_grace_time(self):
         # A late minute job is superseded by the next fire; a late daily job must still run.
+        if self.seconds:
+            return self.seconds
         return 30 if self.daily_at is None else None
 
 
@@ -58,6 +65,7 @@ SCHEDULES = {
     "train_models": Schedule(minutes=1),
     "calendar_recompute": Schedule(minutes=1),
     "personal_data_retention": Schedule(daily_at=time(3, 30)),
+    "webhooks": Schedule(seconds=10),
 }
 
 

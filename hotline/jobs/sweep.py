@@ -24,6 +24,7 @@ from hotline.tickets.deadlines import (
     stopped_at,
 )
 from hotline.tickets.models import Assignment, Ticket, TicketEvent
+from hotline.tickets.signals import tickets_overdue
 from hotline.tickets.workflow import Role
 
 WARNING, OVERDUE = LEVELS.index("warning"), LEVELS.index("overdue")
@@ -79,13 +80,16 @@ class _Batch:
             select(Notification.ticket_id, Notification.kind, Notification.deadline,
                    Notification.due_at).where(Notification.ticket_id.in_(ids))).tuples())
         self.changes, self.new_records, self.new_events, self.new_notices = {}, [], [], []
+        self.overdue = []  # (ticket id, the deadline kinds that have just run out)
 
     def run(self):
         for ticket in self.tickets:
             newly_overdue = [kind for kind in CLOCK_KINDS if self.advance(ticket, kind)]
             if newly_overdue:
                 self.urge(ticket, newly_overdue)
+                self.overdue.append((ticket.id, newly_overdue))
         self.write()
+        tickets_overdue.send(self.now, crossings=self.overdue)
 
     def write(self):
         """Everything in a few executemany statements (ORM flushes cost seconds per thousand)."""

@@ -12,6 +12,7 @@ from hotline.reports import snapshots
 from hotline.tickets import retention
 from hotline.tickets.models import Ticket
 from hotline.tickets.workflow import Role, State
+from hotline.webhooks.delivery import deliver_due
 
 
 def revisit_queue(now):
@@ -58,4 +59,5 @@ JOBS = {
     "train_models": train_models,
     "calendar_recompute": calendar_recompute,
     "personal_data_retention": personal_data_retention,
+    "webhooks": deliver_due,
 }

@@ -3,11 +3,11 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, request
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from hotline.api import json_body
-from hotline.api.models import Out
+from hotline.api import json_body, respond
+from hotline.api.models import Day, KnowledgeHit, Moment, Out
 from hotline.api.openapi import document
 from hotline.auth.access import CENTRE_STAFF, roles_required, token_required
 from hotline.extensions import db
@@ -20,6 +20,7 @@ bp = Blueprint("knowledge_api", __name__)
 CENTRE_ONLY = "知识库仅供热线中心使用"
 ADMIN_ONLY = "只有管理员可以维护知识库"
 ARTICLE_PATH = {"article_id": "条目编号"}
+ARTICLE_WRITE = {400: "unknown_category、unknown_department、invalid_dates", 403: ""}
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -79,11 +80,12 @@ class ArticleOut(Out):
     body: str
     category_id: int | None
     source_department_id: int | None
-    valid_from: date | None
-    valid_until: date | None
+    valid_from: Day | None
+    valid_until: Day | None
     tags: list[str]
     active: bool
-    current: bool
+    updated_at: Moment
+    current: bool = Field(description="今天是否生效")
 
 
 class ArticlePage(Out):
@@ -94,7 +96,7 @@ class ArticlePage(Out):
 
 
 class KnowledgeHits(Out):
-    items: list[dict]
+    items: list[KnowledgeHit]
 
 
 def article_dict(article, day=None):
@@ -104,50 +106,51 @@ def article_dict(article, day=None):
 @bp.get("/knowledge")
 @token_required
 @roles_required(CENTRE_STAFF, CENTRE_ONLY)
-@document("知识库检索（仅生效中的条目）", query=KnowledgeQuery, response=KnowledgeHits)
+@document("知识库检索（仅生效中的条目）", query=KnowledgeQuery, response=KnowledgeHits, errors=(403,))
 def search_knowledge():
     query = schemas.parse(KnowledgeQuery, request.args.to_dict())
-    return jsonify(items=search(query.q, k=10))
+    return respond(KnowledgeHits, {"items": search(query.q, k=10)})
 
 
 @bp.get("/knowledge/<int:article_id>")
 @token_required
 @roles_required(CENTRE_STAFF, CENTRE_ONLY)
-@document("知识条目", response=ArticleOut, path_params=ARTICLE_PATH)
+@document("知识条目", response=ArticleOut, path_params=ARTICLE_PATH, errors=(403, 404))
 def get_article(article_id):
-    return jsonify(article_dict(articles.get(article_id)))
+    return respond(ArticleOut, article_dict(articles.get(article_id)))
 
 
 @bp.get("/admin/knowledge")
 @token_required
 @roles_required({Role.ADMIN}, ADMIN_ONLY)
-@document("知识条目列表（管理员；含已停用和过期的）", query=AdminKnowledgeQuery, response=ArticlePage)
+@document("知识条目列表（管理员；含已停用和过期的）", query=AdminKnowledgeQuery, response=ArticlePage, errors=(403,))
 def list_articles():
     query = schemas.parse(AdminKnowledgeQuery, request.args.to_dict())
     day = articles.today()
     page = db.paginate(articles.listing(query.q, query.status, day), page=query.page,
                        per_page=query.per_page, error_out=False, count=True)
-    return jsonify(items=[article_dict(a, day) for a in page.items], total=page.total, page=query.page,
-                   per_page=query.per_page)
+    return respond(ArticlePage, {"items": [article_dict(a, day) for a in page.items], "total": page.total,
+                                 "page": query.page, "per_page": query.per_page})
 
 
 @bp.post("/knowledge")
 @token_required
 @roles_required({Role.ADMIN}, ADMIN_ONLY)
-@document("新增知识条目（管理员）", body=ArticleInput, response=ArticleOut, status=201)
+@document("新增知识条目（管理员）", body=ArticleInput, response=ArticleOut, status=201, errors=ARTICLE_WRITE)
 def create_article():
     params = schemas.parse(ArticleInput, json_body())
     article = articles.add(g.user, **params.model_dump())
     db.session.commit()
-    return jsonify(article_dict(article)), 201
+    return respond(ArticleOut, article_dict(article), 201)
 
 
 @bp.patch("/knowledge/<int:article_id>")
 @token_required
 @roles_required({Role.ADMIN}, ADMIN_ONLY)
-@document("修改或停用知识条目（管理员）", body=ArticleChange, response=ArticleOut, path_params=ARTICLE_PATH)
+@document("修改或停用知识条目（管理员）", body=ArticleChange, response=ArticleOut, path_params=ARTICLE_PATH,
+          errors=ARTICLE_WRITE | {404: ""})
 def change_article(article_id):
     params = schemas.parse(ArticleChange, json_body())
     article = articles.change(article_id, params.model_dump(exclude_unset=True), g.user)
     db.session.commit()
-    return jsonify(article_dict(article))
+    return respond(ArticleOut, article_dict(article))

@@ -1,11 +1,11 @@
 """Notification endpoints: the caller's list and marking one read."""
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotline.api.models import Out
+from hotline.api import respond
+from hotline.api.models import Moment, Out
 from hotline.api.openapi import document
 from hotline.auth.access import token_required
 from hotline.extensions import db
@@ -26,14 +26,14 @@ class NotificationQuery(BaseModel):
 
 class NotificationOut(Out):
     id: int
-    kind: str
+    kind: Literal[tuple(NOTIFICATION_KINDS)]
     kind_label: str
     text: str
     ticket_number: str | None
     deadline: str | None
-    due_at: datetime | None
-    created_at: datetime
-    read_at: datetime | None
+    due_at: Moment | None
+    created_at: Moment
+    read_at: Moment | None
 
 
 class NotificationPage(Out):
@@ -69,14 +69,14 @@ def list_notifications():
     query = schemas.parse(NotificationQuery, request.args.to_dict())
     page = db.paginate(service.for_user(g.user, query.unread), page=query.page,
                        per_page=query.per_page, error_out=False, count=True)
-    return jsonify(items=[notification_dict(n) for n in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return respond(NotificationPage, {"items": [notification_dict(n) for n in page.items], "total": page.total,
+                                      "page": query.page, "per_page": query.per_page})
 
 
 @bp.post("/notifications/<int:notification_id>/read")
 @token_required
-@document("标记通知为已读", response=NotificationOut, path_params={"notification_id": "通知 ID"})
+@document("标记通知为已读", response=NotificationOut, path_params={"notification_id": "通知 ID"}, errors=(404,))
 def read_notification(notification_id):
     notification = service.mark_read(notification_id, g.user, utcnow())
     db.session.commit()
-    return jsonify(notification_dict(notification))
+    return respond(NotificationOut, notification_dict(notification))

@@ -1,17 +1,19 @@
 """Report endpoints under /api/v1/reports; department users see their own department only."""
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
-from flask import Blueprint, Response, g, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from flask import Blueprint, Response, g, request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 
-from hotline.api.models import Out
-from hotline.api.openapi import document
+from hotline.api import respond
+from hotline.api.models import Moment, Out
+from hotline.api.openapi import ISO_DAY, document
 from hotline.auth.access import token_required
 from hotline.jobs import briefing
 from hotline.labels import CHANNELS
 from hotline.reports import definitions, export, queries
 from hotline.reports import scope as scopes
+from hotline.reports.queries import COUNTER_NAMES
 from hotline.tickets.schemas import MAX_ID, parse
 from hotline.timeutil import utcnow
 
@@ -19,6 +21,8 @@ bp = Blueprint("reports_api", __name__)
 
 MAX_DAYS = scopes.MAX_DAYS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ERRORS = {400: "unknown_department、unknown_category、invalid_period、period_too_long",
+          403: "承办单位只能查看本单位的统计"}
 
 
 class ReportQuery(BaseModel):
@@ -56,6 +60,27 @@ class HotspotQuery(BaseModel):
     limit: Annotated[int, Field(ge=1, le=100)] = 20
 
 
+Counts = create_model("Counts", __base__=Out, **dict.fromkeys(COUNTER_NAMES, (int, ...)))
+Counts.__doc__ = "各项指标的分子分母（计数）"
+
+
+class Period(Out):
+    from_: str = Field(alias="from", description="起始日期（含）YYYY-MM-DD")
+    to: str = Field(description="截止日期（含）YYYY-MM-DD")
+
+
+class Filters(Out):
+    department_id: int | None
+    category_id: int | None
+    area: str | None
+    channel: str | None
+
+
+class HotspotFilters(Out):
+    department_id: int | None
+    days: int
+
+
 class Figures(Out):
     received: int
     answered: int
@@ -73,12 +98,12 @@ class Figures(Out):
     return_rate: float | None
     average_handling_hours: float | None
     assist_opinions: int
-    counts: dict
+    counts: Counts
 
 
 class SummaryOut(Figures):
-    period: dict
-    filters: dict
+    period: Period
+    filters: Filters
 
 
 class LeagueRow(Figures):
@@ -90,21 +115,73 @@ class LeagueRow(Figures):
 
 
 class LeagueOut(Out):
-    period: dict
-    filters: dict
+    period: Period
+    filters: Filters
     items: list[LeagueRow]
     ranked: int
     average: Figures
 
 
-class GroupsOut(Out):
-    period: dict
-    filters: dict
-    items: list[dict]
+class TrendRow(Figures):
+    bucket: str = Field(description="该段的第一天 YYYY-MM-DD（日、周一或月初）")
+
+
+class TrendOut(Out):
+    period: Period
+    filters: Filters
+    granularity: Literal["day", "week", "month"]
+    items: list[TrendRow]
+
+
+class CategoryRow(Figures):
+    category_id: int | None = Field(description="null：未分类")
+    name: str
+
+
+class CategoriesOut(Out):
+    period: Period
+    filters: Filters
+    items: list[CategoryRow]
+
+
+class AreaRow(Figures):
+    area: str | None = Field(description="null：未填写")
+    name: str
+
+
+class AreasOut(Out):
+    period: Period
+    filters: Filters
+    items: list[AreaRow]
+
+
+class Hotspot(Out):
+    area: str | None
+    topic: str
+    terms: list[str]
+    count: int
+    previous_count: int = Field(description="之前同样天数内的数量")
+    trend: int
+    heat: float
+    category_id: int | None
+    example: str
+    ticket_numbers: list[str]
+
+
+class HotspotsOut(Out):
+    period: Period
+    filters: HotspotFilters
+    items: list[Hotspot]
+
+
+class Definition(Out):
+    name: str
+    definition: str
+    rate: bool
 
 
 class DefinitionsOut(Out):
-    items: dict
+    items: dict[str, Definition]
 
 
 def _scope(model=ReportQuery):
@@ -116,64 +193,67 @@ def _scope(model=ReportQuery):
 @bp.get("/reports/summary")
 @token_required
 @document("统计汇总（受理、派单、按时签收/办结、超期、追责、回访、满意、解决、重办、退单）",
-          query=ReportQuery, response=SummaryOut)
+          query=ReportQuery, response=SummaryOut, errors=ERRORS)
 def report_summary():
     scope, calendar, _, meta = _scope()
-    return jsonify(**meta, **queries.summary(scope, calendar))
+    return respond(SummaryOut, meta | queries.summary(scope, calendar))
 
 
 @bp.get("/reports/departments")
 @token_required
-@document("承办单位考评排名（承办单位用户只看到本单位一行及名次）", query=ReportQuery, response=LeagueOut)
+@document("承办单位考评排名（承办单位用户只看到本单位一行及名次）", query=ReportQuery, response=LeagueOut,
+          errors=ERRORS)
 def report_departments():
     scope, calendar, _, meta = _scope()
-    return jsonify(**meta, **scopes.league_for(scope, calendar))
+    return respond(LeagueOut, meta | scopes.league_for(scope, calendar))
 
 
 @bp.get("/reports/trend")
 @token_required
-@document("趋势（按日/周/月）", query=TrendQuery, response=GroupsOut)
+@document("趋势（按日/周/月）", query=TrendQuery, response=TrendOut, errors=ERRORS)
 def report_trend():
     scope, calendar, query, meta = _scope(TrendQuery)
-    return jsonify(**meta, granularity=query.granularity,
-                   items=queries.trend(scope, calendar, query.granularity))
+    return respond(TrendOut, meta | {"granularity": query.granularity,
+                                     "items": queries.trend(scope, calendar, query.granularity)})
 
 
 @bp.get("/reports/categories")
 @token_required
-@document("按诉求分类统计", query=CategoryQuery, response=GroupsOut)
+@document("按诉求分类统计", query=CategoryQuery, response=CategoriesOut, errors=ERRORS)
 def report_categories():
     scope, calendar, query, meta = _scope(CategoryQuery)
-    return jsonify(**meta, items=queries.by_category(scope, calendar, query.level))
+    return respond(CategoriesOut, meta | {"items": queries.by_category(scope, calendar, query.level)})
 
 
 @bp.get("/reports/areas")
 @token_required
-@document("按区域统计", query=ReportQuery, response=GroupsOut)
+@document("按区域统计", query=ReportQuery, response=AreasOut, errors=ERRORS)
 def report_areas():
     scope, calendar, _, meta = _scope()
-    return jsonify(**meta, items=queries.by_area(scope, calendar))
+    return respond(AreasOut, meta | {"items": queries.by_area(scope, calendar)})
 
 
 @bp.get("/reports/hotspots")
 @token_required
-@document("热点诉求（相似工单按主题和区域聚类，含数量、环比和热度）", query=HotspotQuery, response=GroupsOut)
+@document("热点诉求（相似工单按主题和区域聚类，含数量、环比和热度）", query=HotspotQuery, response=HotspotsOut,
+          errors={400: "unknown_department", 403: "承办单位只能看本单位"})
 def report_hotspots():
     query = parse(HotspotQuery, request.args.to_dict())
-    return jsonify(scopes.recent_hotspots(g.user, utcnow(), query.days, query.department_id,
-                                          query.limit))
+    return respond(HotspotsOut, scopes.recent_hotspots(g.user, utcnow(), query.days, query.department_id,
+                                                       query.limit))
 
 
 @bp.get("/reports/definitions")
 @token_required
 @document("各项统计指标的名称和口径", response=DefinitionsOut)
 def report_definitions():
-    return jsonify(items=definitions.as_dict())
+    return respond(DefinitionsOut, {"items": definitions.as_dict()})
 
 
 @bp.get("/reports/export.xlsx")
 @token_required
-@document("导出 Excel（汇总、考评排名、超期清单、热点、指标定义）", query=ReportQuery, content_type=XLSX)
+@document("导出 Excel（汇总、考评排名、超期清单、热点、指标定义）", query=ReportQuery, content_type=XLSX,
+          errors=ERRORS)
 def report_export():
     scope, calendar, _, meta = _scope()
     period = meta["period"]
@@ -190,9 +270,18 @@ class NamedCount(Out):
     count: int
 
 
+class HotTopic(Out):
+    area: str | None
+    topic: str
+    count: int
+    previous_count: int
+    trend: int
+    heat: float
+
+
 class DailyBriefingOut(Out):
     day: str
-    created_at: datetime
+    created_at: Moment
     received: int
     by_channel: dict[str, int]
     by_type: dict[str, int]
@@ -203,11 +292,13 @@ class DailyBriefingOut(Out):
     new_severely_overdue: int
     revisits: dict[str, int]
     satisfaction_rate: float | None
+    hot_topics: list[HotTopic] = Field(default_factory=list, description="近几日的热点诉求（早先的日报没有）")
 
 
 @bp.get("/reports/daily/<day>")
 @token_required
 @document("日报：前一日受理量、超期与满意度（每日 08:00 生成）", response=DailyBriefingOut,
-          path_params={"day": "日期 YYYY-MM-DD"})
+          path_params={"day": ("日期 YYYY-MM-DD", ISO_DAY)},
+          errors={400: "日期无效", 403: "日报仅供中心人员查看", 404: "该日日报尚未生成"})
 def daily_briefing_report(day):
-    return jsonify(briefing.stored(day, g.user))
+    return respond(DailyBriefingOut, briefing.stored(day, g.user))

@@ -250,6 +250,12 @@ def rebuild(connection, chunk=20000):
     _flush(connection, pending, lambda day: True, counters)
 
 
+def add(connection, pending):
+    """Add counted cells {row key: {counter: amount}} (`cells`) of tickets new to the table, such as
+    imported history, to its rows through `connection`: the bulk path of `rebuild`."""
+    _flush(connection, pending, lambda day: True)
+
+
 def _flush(connection, pending, done, counters=COUNTERS):
     """Write the pending rows whose day is `done` straight through the driver.
 

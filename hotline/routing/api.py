@@ -1,9 +1,9 @@
 """Routing endpoints: suggestions for operators (POST /classify) and the dispatch catalogue."""
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotline.api import json_body
-from hotline.api.models import Out
+from hotline.api import json_body, respond
+from hotline.api.models import Out, SuggestionsOut
 from hotline.api.openapi import document
 from hotline.auth.access import CENTRE_STAFF, roles_required, token_required
 from hotline.extensions import db
@@ -18,6 +18,8 @@ bp = Blueprint("routing_api", __name__)
 CLASSIFY_ROLES = {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}
 ENTRY_PATH = {"entry_id": "目录条目编号"}
 ADMIN_ONLY = "只有管理员可以维护派单目录"
+ENTRY_WRITE = {400: "unknown_category、unknown_department、duplicate_department", 403: "",
+               409: "duplicate_entry（该分类和区域已有条目）"}
 
 
 class ClassifyInput(schemas.Input):
@@ -26,22 +28,6 @@ class ClassifyInput(schemas.Input):
     address: schemas._text(1, 300) | None = None
     area: schemas._text(1, 50) | None = None
     caller_phone: schemas.Phone | None = None
-
-
-class SuggestionsOut(Out):
-    departments: list[dict]
-    assisting_departments: list[dict] = Field(description="派单目录中首选分类的协办单位，派单时预填")
-    category: dict | None
-    stage: str = Field(description="catalogue：派单目录决定；model：部门模型改变了派单目录的首选")
-    manual: bool
-    urgency: dict
-    similar: list[dict] = Field(description=(
-        "相似工单：reason 为 same_incident（同一地点且同类问题，附 place 共同地点、place_kind、topic 问题相似度）、"
-        "text（内容相近）或 same_phone（同一来电号码）；承办单位看不到"))
-    repeat_of: dict | None = Field(default=None, description=(
-        "同一事项：number 为应并入的最早未办结工单，calls 为该事项已有来电次数（含已并入的工单）；承办单位看不到"))
-    knowledge: list[dict]
-    model_version: str | None
 
 
 class CatalogueQuery(BaseModel):
@@ -62,12 +48,24 @@ class EntryChange(schemas.Input):
     assisting_department_ids: list[schemas.Id] | None = Field(default=None, max_length=10)
 
 
+class EntryCategory(Out):
+    id: int
+    code: str | None
+    path: str
+
+
+class EntryDepartment(Out):
+    id: int
+    code: str
+    name: str
+
+
 class EntryOut(Out):
     id: int
-    category: dict
+    category: EntryCategory
     area: str | None
-    lead: dict
-    assisting: list[dict]
+    lead: EntryDepartment
+    assisting: list[EntryDepartment]
 
 
 class EntryList(Out):
@@ -77,11 +75,11 @@ class EntryList(Out):
 @bp.post("/classify")
 @token_required
 @roles_required(CLASSIFY_ROLES, "当前角色无权使用智能分派")
-@document("智能分派建议（不保存）", body=ClassifyInput, response=SuggestionsOut)
+@document("智能分派建议（不保存）", body=ClassifyInput, response=SuggestionsOut, errors=(403,))
 def classify():
     params = schemas.parse(ClassifyInput, json_body())
-    return jsonify(suggest(params.subject, params.content, params.address, params.area,
-                           params.caller_phone, utcnow()))
+    return respond(SuggestionsOut, suggest(params.subject, params.content, params.address, params.area,
+                                           params.caller_phone, utcnow()))
 
 
 def _department(department):
@@ -101,39 +99,40 @@ def entry_dict(entry):
 @bp.get("/catalogue")
 @token_required
 @roles_required(CENTRE_STAFF, "派单目录仅供热线中心使用")
-@document("派单目录", query=CatalogueQuery, response=EntryList)
+@document("派单目录", query=CatalogueQuery, response=EntryList, errors=(403,))
 def list_catalogue():
     query = schemas.parse(CatalogueQuery, request.args.to_dict())
-    return jsonify(items=[entry_dict(e) for e in catalogue.entries(query.category_id, query.area)])
+    return respond(EntryList, {"items": [entry_dict(e) for e in catalogue.entries(query.category_id, query.area)]})
 
 
 @bp.post("/catalogue")
 @token_required
 @roles_required({Role.ADMIN}, ADMIN_ONLY)
-@document("新增派单目录条目（管理员）", body=EntryInput, response=EntryOut, status=201)
+@document("新增派单目录条目（管理员）", body=EntryInput, response=EntryOut, status=201, errors=ENTRY_WRITE)
 def create_entry():
     params = schemas.parse(EntryInput, json_body())
     entry = catalogue.add_entry(params.category_id, params.area, params.lead_department_id,
                                 params.assisting_department_ids, g.user)
     db.session.commit()
-    return jsonify(entry_dict(entry)), 201
+    return respond(EntryOut, entry_dict(entry), 201)
 
 
 @bp.patch("/catalogue/<int:entry_id>")
 @token_required
 @roles_required({Role.ADMIN}, ADMIN_ONLY)
-@document("修改派单目录条目（管理员）", body=EntryChange, response=EntryOut, path_params=ENTRY_PATH)
+@document("修改派单目录条目（管理员）", body=EntryChange, response=EntryOut, path_params=ENTRY_PATH,
+          errors=ENTRY_WRITE | {404: ""})
 def change_entry(entry_id):
     params = schemas.parse(EntryChange, json_body())
     entry = catalogue.change_entry(entry_id, params.lead_department_id, params.assisting_department_ids, g.user)
     db.session.commit()
-    return jsonify(entry_dict(entry))
+    return respond(EntryOut, entry_dict(entry))
 
 
 @bp.delete("/catalogue/<int:entry_id>")
 @token_required
 @roles_required({Role.ADMIN}, ADMIN_ONLY)
-@document("删除派单目录条目（管理员）", status=204, path_params=ENTRY_PATH)
+@document("删除派单目录条目（管理员）", status=204, path_params=ENTRY_PATH, errors=(403, 404))
 def delete_entry(entry_id):
     catalogue.remove_entry(entry_id, g.user)
     db.session.commit()

@@ -19,6 +19,8 @@ class Ticket(db.Model):
         Index("ix_tickets_caller_phone", "caller_phone"),
         # How many calls were merged into the tickets of an incident (intake's 同一事项已有 N 次来电).
         Index("ix_tickets_duplicate_of_id", "duplicate_of_id"),
+        # A civic app's requests, newest first (GET /open311/v2/requests with a key of scope own).
+        Index("ix_tickets_open311_key_created", "open311_key_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,8 +105,14 @@ class Ticket(db.Model):
     # A person chose or accepted category_id (workbench intake/dispatch, or given through the API):
     # only such labels train the models.
     category_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Imported history (hotline/tickets/importer.py): the original 工单编号, or a hash of the row
+    # when the file has none, so that importing a file again adds nothing; and when it was imported.
+    source_ref: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The Open311 API key a civic app filed the ticket with (hotline/open311/), if any.
+    open311_key_id: Mapped[int | None] = mapped_column(ForeignKey("open311_keys.id"))
     # The revisitor calling the citizen now, until when (hotline/revisits/service.py).
     revisit_claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revisit_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -34,7 +34,19 @@ class Input(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+def _examples(*bodies):
+    """Bodies the OpenAPI document shows (and schemathesis may send): valid in the demo city, whose
+    department 1 is 住房和城乡建设局 (housing)."""
+    return ConfigDict(json_schema_extra={"examples": list(bodies)})
+
+
 class TicketCreate(Input):
+    model_config = _examples(
+        {"channel": "phone", "type": "complaint", "content": "金桂苑小区7栋电梯坏了一个星期，物业一直不修，老人上下楼很困难",
+         "caller_name": "张先生", "caller_phone": "13812345678", "address": "城西区桂花街道金桂苑小区7栋",
+         "area": "城西区"},
+        {"channel": "web", "type": "consult", "content": "请问新生儿医保怎么办理，需要带哪些材料？"},
+    )
     channel: Channel
     type: TicketType
     content: _text(5, 5000)
@@ -56,10 +68,12 @@ class Action(Input):
 
 
 class Answer(Action):
+    model_config = _examples({"answer": "新生儿出生后三个月内可凭出生医学证明到社区医保窗口办理参保，无需其他材料。"})
     answer: _text(2, 5000)
 
 
 class Dispatch(Action):
+    model_config = _examples({"department_id": 1, "note": "请尽快派人查看电梯"})
     department_id: Id
     assisting_department_ids: list[Id] = Field(default_factory=list, max_length=10)
     category_id: Id | None = None
@@ -67,32 +81,38 @@ class Dispatch(Action):
 
 
 class Empty(Action):
-    pass
+    model_config = _examples({})
 
 
 class Reason(Action):
+    model_config = _examples({"reason": "该诉求不属于本单位职责，请改派燃气公司"}, {"reason": "答复未说明维修时间，请补充后重新答复"})
     reason: _text(2, 2000)
 
 
 class OptionalNote(Action):
+    model_config = _examples({}, {"note": "已电话联系市民，约定明天上门"})
     note: _text(1, 2000) | None = None
 
 
 class RequiredNote(Action):
+    model_config = _examples({"note": "请加快办理，今天内答复市民"})
     note: _text(2, 2000)
 
 
 class RequestExtension(Action):
+    model_config = _examples({"days": 3, "reason": "需要协调厂家更换电梯配件"})
     days: Annotated[int, Field(ge=1, le=10)]
     reason: _text(2, 2000)
 
 
 class Reply(Action):
+    model_config = _examples({"result": "已督促物业更换电梯主板，电梯已恢复运行", "outcome": "resolved"})
     result: _text(5, 5000)
     outcome: Outcome
 
 
 class RevisitInput(Action):
+    model_config = _examples({"satisfaction": "satisfied", "resolved": True, "note": "市民表示电梯已修好"})
     satisfaction: Satisfaction
     resolved: bool | None = None
     note: _text(1, 2000) | None = None
@@ -100,10 +120,12 @@ class RevisitInput(Action):
 
 
 class Merge(Action):
+    model_config = _examples({"target_number": "20261127-000123"})
     target_number: _text(1, 20)
 
 
 class AssistReply(Action):
+    model_config = _examples({"opinion": "本单位已派人配合检查电梯安全"})
     opinion: _text(2, 2000)
 
 

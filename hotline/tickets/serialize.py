@@ -67,10 +67,11 @@ def ticket_dict(ticket, viewer, now, with_events=False):
         "extension_days": ticket.extension_days,
         "pending_extension_days": ticket.pending_extension.days if ticket.pending_extension else None,
         "lateness": lateness(ticket, now),
+        "source_ref": ticket.source_ref,
     }
     for name in ("created_at", "updated_at", "dispatched_at", "signed_at", "contacted_at",
                  "onsite_at", "replied_at", "reply_approved_at", "closed_at", "return_due_at",
-                 "revisit_due_at"):
+                 "revisit_due_at", "imported_at"):
         data[name] = _iso(getattr(ticket, name))
     for kind in CLOCK_KINDS:
         for edge in EDGES:

@@ -103,7 +103,8 @@ def _filters(query, now):
                   for name in ("state", "department_id", "urgency", "type", "channel", "area",
                                "satisfaction", "caller_phone") if getattr(query, name) is not None]
     if query.q:
-        columns = (Ticket.number, Ticket.subject, Ticket.content, Ticket.address)
+        # source_ref: an imported ticket is found by its original number too.
+        columns = (Ticket.number, Ticket.source_ref, Ticket.subject, Ticket.content, Ticket.address)
         matches = [column.contains(query.q, autoescape=True) for column in columns]
         if PHONE_LIKE.match(query.q):
             matches.append(Ticket.caller_phone == query.q)

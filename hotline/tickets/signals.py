@@ -13,6 +13,9 @@ _signals = Namespace()
 ticket_changing = _signals.signal("ticket-changing")
 # After a ticket was created ("create") or changed by a workflow action.
 ticket_changed = _signals.signal("ticket-changed")
+# The deadline sweep, in its transaction: send(now, crossings=[(ticket id, [deadline kinds])]) for the
+# clocks that have just run out (each with its new accountability record).
+tickets_overdue = _signals.signal("tickets-overdue")
 
 
 @dataclass

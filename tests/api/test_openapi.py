@@ -2,15 +2,21 @@
 import re
 from datetime import datetime
 
+import jsonschema_rs
 import pytest
+from pydantic import ValidationError
 
-from hotline.api.models import CategoryList, DepartmentList, TicketOut, TicketPage
+from hotline.api import respond
+from hotline.api.models import CategoryList, DepartmentList, EventOut, TicketOut, TicketPage
 from hotline.tickets import schemas, workflow
-from tests.api.support import api, make_ticket, tokens  # noqa: F401
+from hotline.tickets.serialize import ticket_dict
+from hotline.timeutil import utcnow
+from tests.api.support import api, department_ids, make_ticket, tokens  # noqa: F401
 from tests.factories import ticket_data
 
 SPEC_URL = "/api/v1/openapi.json"
 PUBLIC = {"/api/v1/auth/token"}
+ERROR_STATUSES = {"400", "401", "403", "404", "409", "413", "429", "503"}
 # SPEC §8, "Field names (other systems integrate against these; add fields freely, rename none)".
 TICKET_FIELDS = {
     "number", "channel", "caller_name", "caller_phone", "is_enterprise", "subject", "content",
@@ -87,23 +93,58 @@ def test_openapi_document_is_public_openapi_3(client):
     assert document["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
 
 
-def test_every_api_route_is_documented_with_summary_and_errors(app, spec):
+def test_every_api_route_is_documented_with_summary_and_its_errors(app, spec):
     routes = list(api_routes(app))
     assert ("/api/v1/tickets", "post") in routes and ("/api/v1/tickets/{number}", "get") in routes
     for path, method in routes:
         operation = spec["paths"].get(path, {}).get(method)
         assert operation is not None, f"{method.upper()} {path} is not documented"
         assert isinstance(operation["summary"], str) and operation["summary"].strip(), path
-        errors = {"400"} if path in PUBLIC else {"400", "401", "403", "404"}
-        assert errors <= set(operation["responses"]), (path, method, sorted(operation["responses"]))
-        for status in errors:
+        statuses = set(operation["responses"])
+        assert [s for s in statuses if s < "300"], (path, method)
+        # Only statuses the API produces; every operation reads the database (503).
+        assert statuses - {"200", "201", "202", "204"} <= ERROR_STATUSES, (path, method, sorted(statuses))
+        assert "503" in statuses, (path, method)
+        if path not in PUBLIC:
+            assert "401" in statuses and operation["security"] == [{"bearer": []}], path
+        if "requestBody" in operation:
+            assert {"400", "413"} <= statuses, (path, method)
+        for status in statuses & ERROR_STATUSES:
             content = operation["responses"][status]["content"]["application/json"]
             assert content["schema"] == {"$ref": "#/components/schemas/Error"}
-        if path not in PUBLIC:
-            assert operation["security"] == [{"bearer": []}], path
+            assert operation["responses"][status]["description"].strip(), (path, status)
         for name in re.findall(r"{(\w+)}", path):
-            assert {"name": name, "in": "path"}.items() <= next(
+            assert {"name": name, "in": "path", "required": True}.items() <= next(
                 p for p in operation["parameters"] if p["name"] == name).items(), (path, name)
+
+
+def test_path_parameters_are_typed(app, spec):
+    integers = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.rule == SPEC_URL:
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for operation in spec["paths"][path].values():
+            parameters = {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "path"}
+            for name, converter in rule._converters.items():
+                if type(converter).__name__ == "IntegerConverter":
+                    integers += 1
+                    schema = parameters[name]
+                    assert schema["type"] == "integer" and schema["minimum"] >= 1 and schema["maximum"] <= 2**31 - 1
+                    continue
+                assert parameters[name]["type"] == "string", (path, name)
+            if "number" in parameters:
+                assert re.fullmatch(parameters["number"]["pattern"], "20261127-000123"), path
+                assert not re.search(parameters["number"]["pattern"], "x/../1")
+    assert integers > 10
+
+
+def test_only_the_user_facing_errors_are_documented_per_operation(spec):
+    assert "403" not in spec["paths"]["/api/v1/departments"]["get"]["responses"]
+    assert "404" not in spec["paths"]["/api/v1/tickets"]["get"]["responses"]
+    assert "429" in spec["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert "409" in spec["paths"]["/api/v1/tickets/{number}/sign"]["post"]["responses"]
+    assert "too_many_requests" in spec["paths"]["/api/v1/auth/token"]["post"]["responses"]["429"]["description"]
 
 
 def test_error_schema_matches_error_format(spec):
@@ -255,3 +296,136 @@ def test_categories_match_category_model(api):
     leaf = next(c for c in categories if c.level == 3)
     assert leaf.path.split(" / ") == [by_id[by_id[leaf.parent_id].parent_id].name,
                                       by_id[leaf.parent_id].name, leaf.name]
+
+
+# --- exactness: every answer of a sample workflow is what the document says -----------------
+
+def conforms(spec, template, method, response):
+    """The response validates against the document's schema for its path, method and status."""
+    answer = spec["paths"][template][method]["responses"].get(str(response.status_code))
+    assert answer is not None, (template, method, response.status_code, response.get_data(as_text=True)[:300])
+    if response.status_code == 204:
+        return None
+    [(media, content)] = answer["content"].items()
+    assert response.mimetype == media, (template, response.mimetype)
+    if media != "application/json":
+        return None
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "components": spec["components"],
+              **content["schema"]}
+    validator = jsonschema_rs.validator_for(schema, validate_formats=True)
+    errors = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(response.json)]
+    assert not errors, (template, method, response.status_code, errors[:5])
+    return response.json
+
+
+@pytest.fixture
+def checked(client, api, spec):
+    """Call the API as a user and check the answer against the document: checked("operator1",
+    "post", "/tickets/{number}/sign", number=…, json=…)."""
+    def call(username, method, target, json=None, expect=None, **params):
+        template, _, query = target.partition("?")
+        url = template.format(**params) + (f"?{query}" if query else "")
+        response = client.open(f"/api/v1{url}", method=method.upper(), json=json, headers=api(username).headers)
+        if expect is not None:
+            assert response.status_code == expect, response.get_data(as_text=True)[:500]
+        return conforms(spec, "/api/v1" + template, method, response)
+
+    return call
+
+
+def test_every_answer_of_a_ticket_workflow_matches_the_document(checked, department_ids):
+    housing = department_ids["housing"]
+    ticket = checked("operator1", "post", "/tickets", ticket_data(caller_id_number="110101199003071234"),
+                     expect=201)
+    number = ticket["number"]
+    checked("operator1", "post", "/tickets", ticket_data(content="再来一次：" + ticket["content"]), expect=201)
+    steps = [
+        ("dispatcher1", "dispatch", {"department_id": housing, "note": "请尽快处理"}),
+        ("dept_housing", "sign", {}),
+        ("dept_housing", "record_contact", {"note": "已电话联系"}),
+        ("dept_housing", "request_extension", {"days": 2, "reason": "需要协调施工队"}),
+        ("dispatcher1", "approve_extension", {}),
+        ("supervisor1", "urge", {"note": "请加快进度"}),
+        ("supervisor1", "supervise", {"note": "督办此件"}),
+        ("dept_housing", "reply", {"result": "已督促物业修复电梯", "outcome": "resolved"}),
+        ("dispatcher1", "approve_reply", {}),
+        ("revisitor1", "revisit", {"satisfaction": "satisfied", "resolved": True}),
+    ]
+    for username, action, payload in steps:
+        ticket = checked(username, "post", f"/tickets/{{number}}/{action}", payload, expect=200, number=number)
+        assert ticket["events"][-1]["action"] == action
+    assert ticket["state"] == "closed" and ticket["satisfaction"] == "satisfied"
+    for username in ("operator1", "dept_housing", "supervisor1"):
+        checked(username, "get", "/tickets/{number}", expect=200, number=number)
+        page = checked(username, "get", "/tickets?per_page=5", expect=200)
+        assert page["items"] and "events" not in page["items"][0]
+    checked("operator1", "post", "/tickets/{number}/contact", expect=200, number=number)
+    # Refusals are documented answers too.
+    checked("dept_housing", "post", "/tickets/{number}/sign", {}, expect=409, number=number)
+    checked("operator1", "post", "/tickets/{number}/reply", {"result": "x" * 10, "outcome": "resolved"},
+            expect=403, number=number)
+    checked("operator1", "get", "/tickets/{number}", expect=404, number="20000101-000001")
+    checked("operator1", "post", "/tickets", {"channel": "phone"}, expect=400)
+    checked("dept_housing", "post", "/tickets/{number}/contact", expect=403, number=number)
+
+
+def test_every_answer_of_reports_and_reference_reads_matches_the_document(checked, make_ticket):
+    make_ticket("closed")
+    make_ticket("accepted")
+    for username in ("supervisor1", "dept_housing"):
+        for path in ("/reports/summary", "/reports/departments", "/reports/trend?granularity=week",
+                     "/reports/categories?level=2", "/reports/areas", "/reports/hotspots?days=30",
+                     "/reports/definitions", "/departments", "/categories", "/notifications",
+                     "/accountability"):
+            assert checked(username, "get", path, expect=200) is not None, path
+    checked("supervisor1", "get", "/reports/export.xlsx", expect=200)
+    checked("dept_housing", "get", "/reports/summary?department_id=999", expect=403)
+    checked("supervisor1", "get", "/reports/daily/{day}", expect=404, day="2026-01-05")
+    checked("operator1", "post", "/classify", {"content": "小区门口的路灯坏了好几天，晚上很黑"}, expect=200)
+    checked("operator1", "get", "/knowledge?q=路灯", expect=200)
+    checked("operator1", "get", "/catalogue", expect=200)
+    checked("dept_housing", "get", "/catalogue", expect=403)
+
+
+def test_every_answer_of_admin_reads_matches_the_document(checked):
+    for path in ("/admin/users", "/admin/departments", "/admin/categories", "/admin/policies",
+                 "/admin/working-hours", "/admin/models", "/admin/audit", "/admin/knowledge",
+                 "/admin/calendar/{year}"):
+        checked("admin", "get", path, expect=200, year=2026)
+    checked("supervisor1", "get", "/admin/audit", expect=200)
+    checked("operator1", "get", "/admin/users", expect=403)
+    user = checked("admin", "post", "/admin/users", {"username": "openapi_probe", "full_name": "契约检查",
+                                                      "roles": ["operator"], "password": "probe-Passw0rd!"},
+                   expect=201)
+    checked("admin", "post", "/admin/users/{user_id}/reset-password", {"password": "probe-Passw0rd!2"},
+            expect=200, user_id=user["id"])
+    checked("admin", "put", "/admin/calendar/{year}/{day}", {"kind": "holiday", "name": "检查"}, expect=200,
+            year=2026, day="2026-03-02")
+
+
+def test_ticket_model_names_every_key_of_ticket_dict(app, factory):
+    ticket = factory.ticket("closed")
+    viewer = factory.user("operator1")
+    data = ticket_dict(ticket, viewer, utcnow(), with_events=True)
+    assert set(data) - set(TicketOut.model_fields) == set()
+    assert set(TicketOut.model_fields) - set(data) <= {"suggestions"}
+    TicketOut.model_validate(data)
+
+
+def test_respond_refuses_a_key_the_model_does_not_name(app):
+    with app.test_request_context(), pytest.raises(ValidationError, match="extra"):
+        respond(DepartmentList, {"items": [{"id": 1, "code": "x", "name": "某局", "area": None, "kind": "x",
+                                            "active": True, "phone": "12345"}]})
+
+
+def test_respond_writes_times_with_their_offset(app):
+    data = {"action": "create", "from_state": None, "to_state": "received", "actor": "话务员",
+            "note": None, "data": {}, "created_at": "2026-11-27T01:02:03.456789+00:00"}
+    with app.test_request_context():
+        body = respond(EventOut, data).get_json()
+    assert body == data
+
+
+def test_document_validates_as_openapi_3_1(spec):
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(spec)

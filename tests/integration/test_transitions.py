@@ -133,7 +133,7 @@ TABLE = [pytest.param(state, action, id=f"{state}-{action}") for state in State 
 
 
 def test_every_action_has_a_walk_payload():
-    assert set(PAYLOADS) == set(RULES) == set(labels.ACTIONS) - {"create", "recompute", "merged_in"}
+    assert set(PAYLOADS) == set(RULES) == set(labels.ACTIONS) - {"create", "recompute", "merged_in", "import"}
 
 
 @pytest.mark.parametrize(("state", "action"), TABLE)

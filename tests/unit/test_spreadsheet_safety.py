@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from hotline.reports import export
 from hotline.reports.definitions import SUMMARY_FIELDS
-from hotline.text import SPREADSHEET_CELL_LIMIT, for_spreadsheet
+from hotline.text import SPREADSHEET_CELL_LIMIT, for_csv, for_spreadsheet
 
 STORED = "小区门口\x0b路灯坏了\x1f好几天"
 FORMULA = '=HYPERLINK("http://evil.example","点我")'
@@ -34,3 +34,10 @@ def test_report_workbook_with_stored_control_characters_and_formulas_opens_and_s
     assert book["热点"]["B2"].value == "A3区"
     topic = book["热点"]["C2"]
     assert topic.value == FORMULA and topic.data_type == "s"  # shown as text, never run
+
+
+def test_for_csv_marks_what_would_start_a_formula_as_text():
+    for value in (FORMULA, "+86 138", "-1+2", "@SUM(A1)", "\t=1", "\r=1"):
+        assert for_csv(value) == "'" + value
+    assert for_csv("电梯坏了 =1") == "电梯坏了 =1" and for_csv("2024-03-01") == "2024-03-01"
+    assert for_csv(-3) == -3 and for_csv(None) is None and for_csv("") == ""

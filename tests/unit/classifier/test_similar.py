@@ -92,3 +92,18 @@ def test_queries_from_several_threads_agree(index):
 def test_an_empty_query_finds_nothing(index):
     assert index.query("，。！") == []
     assert np.isclose(index.query(TEXTS[4], k=1)[0][1], 1.0, atol=1e-5)
+
+
+def test_texts_added_one_by_one_score_as_one_batch_without_an_inverted_tail():
+    texts = [f"{i}号楼{TEXTS[i % 5]}" for i in range(300)]
+    batch, single = SimilarityIndex(idf_texts=TEXTS), SimilarityIndex(idf_texts=TEXTS)
+    batch.add(list(range(300)), texts, [float(i) for i in range(300)])
+    for i, text in enumerate(texts):
+        single.add([i], [text], [float(i)])
+        if i % 50 == 0:
+            single.query(TEXTS[i % 5], k=3)  # a query between adds, as intake does
+    for query in ("幸福小区电梯坏了", "夜市油烟", "拖欠工资"):
+        assert single.query(query, k=10, since=100.0) == batch.query(query, k=10, since=100.0)
+    # The tail (what intake adds between blocks) is scored row by row: no matrix of the
+    # index's width (2^20 n-grams) is built for it on each query.
+    assert single._tail_block.inverted is None and single._tail_block.forward.shape[0] == 300
