@@ -173,7 +173,10 @@ def main():
         from bench.classifier import synthetic_corpus
 
         texts = work / "calls.txt"
-        texts.write_text("\n".join(synthetic_corpus(5000, seed=11)[0]), encoding="utf-8")
+        # One call per line: a call's own line breaks become spaces (split, they were fragments that
+        # intake rightly refuses as too short, counted as errors).
+        calls = [" ".join(text.split()) for text in synthetic_corpus(5000, seed=11)[0]]
+        texts.write_text("\n".join(calls), encoding="utf-8")
         gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "bench.load_app:app"],
                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_ready(port)

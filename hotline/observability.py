@@ -26,6 +26,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.errors import Forbidden
@@ -87,8 +88,16 @@ def _finish(response):
     log.info("%s %s %s", request.method, request.path, response.status_code, extra={
         "request_id": g.get("request_id"), "method": request.method, "path": request.path, "endpoint": endpoint,
         "status": response.status_code, "duration_ms": round(seconds * 1000, 1),
-        "user_id": getattr(user, "id", None), "remote": request.remote_addr})
+        "user_id": _user_id(user), "remote": request.remote_addr})
     return response
+
+
+def _user_id(user):
+    """The user's id without reading the row again (it expired with the request's commit)."""
+    if user is None:
+        return None
+    identity = sa_inspect(user, raiseerr=False)
+    return identity.identity[0] if identity is not None and identity.identity else getattr(user, "id", None)
 
 
 @bp.get("/healthz")

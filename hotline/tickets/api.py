@@ -29,8 +29,10 @@ ACTION_ERRORS = {
           errors={400: "unknown_category、urgency_reason_required", 403: "", 409: "conflict（编号生成冲突，重试即可）"})
 def create_ticket():
     ticket = service.create_ticket(json_body(), g.user, suggest=suggest_for_intake)
+    # Written before the commit, which would expire the ticket and the user and read both again.
+    answer = respond(TicketOut, ticket_dict(ticket, g.user, utcnow(), with_events=True), 201)
     db.session.commit()
-    return respond(TicketOut, ticket_dict(ticket, g.user, utcnow(), with_events=True), 201)
+    return answer
 
 
 @bp.get("/tickets")
@@ -66,8 +68,9 @@ def reveal_contact(number):
 def _action_view(action):
     def view(number):
         ticket = service.perform(number, action, g.user, json_body())
+        answer = respond(TicketOut, ticket_dict(ticket, g.user, utcnow(), with_events=True))
         db.session.commit()
-        return respond(TicketOut, ticket_dict(ticket, g.user, utcnow(), with_events=True))
+        return answer
 
     view.__name__ = f"ticket_{action}"
     rule = workflow.RULES[action]

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from hotline.api import respond
-from hotline.api.models import CategoryList, DepartmentList, EventOut, TicketOut, TicketPage
+from hotline.api.models import CategoryList, DepartmentList, EventOut, Stored, SuggestionsOut, TicketOut, TicketPage
 from hotline.tickets import schemas, workflow
 from hotline.tickets.serialize import ticket_dict
 from hotline.timeutil import utcnow
@@ -429,3 +429,37 @@ def test_respond_writes_times_with_their_offset(app):
 def test_document_validates_as_openapi_3_1(spec):
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(spec)
+
+
+def _unnamed_keys(model, data, path="suggestions"):
+    """Keys of a stored blob that its model (and the models of its parts) would leave out."""
+    found = [f"{path}.{key}" for key in data if key not in model.model_fields]
+    for name, field in model.model_fields.items():
+        value, kind = data.get(name), field.annotation
+        inner = [a for a in getattr(kind, "__args__", (kind,)) if isinstance(a, type) and issubclass(a, Stored)]
+        inner += [b for a in getattr(kind, "__args__", ()) for b in getattr(a, "__args__", ())
+                  if isinstance(b, type) and issubclass(b, Stored)]
+        if not inner:
+            continue
+        for item in value if isinstance(value, list) else [value] if isinstance(value, dict) else []:
+            found += _unnamed_keys(inner[0], item, f"{path}.{name}")
+    return found
+
+
+def test_todays_suggestions_have_no_key_the_document_leaves_out(api, app):
+    from hotline.routing.suggest import suggest
+
+    api("operator1").post("/tickets", json=ticket_data())
+    with app.app_context():
+        made = suggest(None, ticket_data()["content"], "城西区桂花街道", "城西区", "13800000000", utcnow())
+    assert made["similar"] and made["urgency"]
+    assert _unnamed_keys(SuggestionsOut, made) == []
+
+
+def test_a_stored_blob_with_a_key_since_dropped_is_answered_without_it():
+    old = {"departments": [], "category": None, "stage": "catalogue", "manual": True, "similar": [], "model_version": None,
+           "urgency": {"level": "normal", "phrases": [], "transfer_hint": None, "score": 0.1},
+           "retired_field": 1}
+    dumped = SuggestionsOut.model_validate(old).model_dump(exclude_unset=True)
+    assert "retired_field" not in dumped and "score" not in dumped["urgency"]
+    assert dumped["urgency"]["level"] == "normal"
