@@ -457,7 +457,8 @@ def test_todays_suggestions_have_no_key_the_document_leaves_out(api, app):
 
 
 def test_a_stored_blob_with_a_key_since_dropped_is_answered_without_it():
-    old = {"departments": [], "category": None, "stage": "catalogue", "manual": True, "similar": [], "model_version": None,
+    old = {"departments": [], "category": None, "stage": "catalogue", "manual": True, "similar": [],
+           "model_version": None,
            "urgency": {"level": "normal", "phrases": [], "transfer_hint": None, "score": 0.1},
            "retired_field": 1}
     dumped = SuggestionsOut.model_validate(old).model_dump(exclude_unset=True)
