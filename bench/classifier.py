@@ -145,7 +145,7 @@ def _shipped_similar_search(active):
     from hotline.tickets.models import Ticket
     from hotline.tickets.workflow import OPEN_STATES
 
-    def find_similar(text, phone, now, exclude_id=None, limit=5, address=None):
+    def find_similar(text, phone, now, exclude_id=None, limit=5, address=None, groups=None):
         config = current_app.config
         index = similar.ticket_index().current(now)
         since = (now - timedelta(days=config["HOTLINE_SIMILAR_DAYS"])).timestamp()
@@ -168,7 +168,7 @@ def _shipped_similar_search(active):
 
     saved = suggest.find_similar, suggest.repeat_group
     if active:
-        suggest.find_similar, suggest.repeat_group = find_similar, lambda found: None
+        suggest.find_similar, suggest.repeat_group = find_similar, lambda found, groups=None: None
     try:
         yield
     finally:

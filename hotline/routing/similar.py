@@ -165,7 +165,7 @@ def start_maintainer(app, poll_seconds=MAINTAIN_POLL_SECONDS):
     return stop
 
 
-def find_similar(text, phone, now, exclude_id=None, limit=5, address=None):
+def find_similar(text, phone, now, exclude_id=None, limit=5, address=None, groups=None):
     """[{number, score, reason, …}] from open tickets of the same incident, similar open texts and
     earlier calls from the phone.
 
@@ -173,6 +173,9 @@ def find_similar(text, phone, now, exclude_id=None, limit=5, address=None):
     and the same problem, with `place` (the shared place name), `place_kind` and `topic` (how similar
     the problem is, 0–1) so that the operator sees why; "text": what was said is much alike;
     "same_phone": an earlier call from the phone. Texts alike but placed elsewhere are left out.
+
+    `groups`, a dict, receives what repeat_group() needs of each open ticket offered (from the query
+    that confirms their state, so that intake asks the database once).
     """
     config = current_app.config
     tickets = ticket_index()
@@ -189,9 +192,11 @@ def find_similar(text, phone, now, exclude_id=None, limit=5, address=None):
     if offers:
         by_id = {o["id"]: o for o in offers}
         # The index may be a few minutes behind on closures: confirm the state here.
-        for ticket_id, number in db.session.execute(
-            select(Ticket.id, Ticket.number).where(Ticket.id.in_(by_id), Ticket.state.in_(OPEN_STATES))
+        for ticket_id, number, created_at, merged in db.session.execute(
+            _open_with_merged().where(Ticket.id.in_(by_id))
         ):
+            if groups is not None:
+                groups[number] = (created_at, ticket_id, merged)
             offer = {k: v for k, v in by_id[ticket_id].items() if k != "id"}
             found[number] = {"number": number} | offer | {"score": round(offer["score"], 3)}
     if phone:
@@ -219,20 +224,25 @@ def is_same_incident(offer):
 _MERGED = aliased(Ticket, name="merged")
 
 
-def repeat_group(similar):
+def _open_with_merged():
+    """Open tickets with their number, time and how many tickets were merged into each."""
+    return (select(Ticket.id, Ticket.number, Ticket.created_at, db.func.count(_MERGED.id))
+            .outerjoin(_MERGED, _MERGED.duplicate_of_id == Ticket.id)
+            .where(Ticket.state.in_(OPEN_STATES)).group_by(Ticket.id, Ticket.number, Ticket.created_at))
+
+
+def repeat_group(similar, groups=None):
     """{number, calls} of the incident the offers belong to, or None: the earliest open ticket of the
     same incident (the one to merge into) and how many calls the incident has had so far — its open
-    tickets offered here and the tickets already merged into them."""
+    tickets offered here and the tickets already merged into them. `groups` is what find_similar()
+    gathered; without it the database is asked."""
     numbers = [s["number"] for s in similar if is_same_incident(s)]
     if not numbers:
         return None
-    merged = _MERGED
-    members = db.session.execute(
-        select(Ticket.number, db.func.count(merged.id))
-        .outerjoin(merged, merged.duplicate_of_id == Ticket.id)
-        .where(Ticket.number.in_(numbers), Ticket.state.in_(OPEN_STATES))
-        .group_by(Ticket.id, Ticket.number, Ticket.created_at).order_by(Ticket.created_at, Ticket.id)
-    ).all()
+    if groups is None:
+        groups = {number: (created_at, ticket_id, merged) for ticket_id, number, created_at, merged
+                  in db.session.execute(_open_with_merged().where(Ticket.number.in_(numbers)))}
+    members = sorted(groups[n] + (n,) for n in set(numbers) if n in groups)
     if not members:
         return None
-    return {"number": members[0].number, "calls": len(members) + sum(count for _, count in members)}
+    return {"number": members[0][3], "calls": len(members) + sum(m[2] for m in members)}

@@ -26,8 +26,9 @@ def suggest(subject, content, address, area, phone, now, exclude_id=None):
     # The text search reads what the caller said without the address (neighbours share an address,
     # not a problem); the repeat search weighs the address as place evidence beside the problem.
     said = compose_text(subject, content)
-    result["similar"] = find_similar(said, phone, now, exclude_id, address=address)
-    result["repeat_of"] = repeat_group(result["similar"])
+    groups = {}
+    result["similar"] = find_similar(said, phone, now, exclude_id, address=address, groups=groups)
+    result["repeat_of"] = repeat_group(result["similar"], groups)
     result["knowledge"] = knowledge.search(said)
     return result
 

@@ -108,3 +108,26 @@ def test_a_refused_merge_records_nothing_on_the_target(api, active_model):
     db.session.rollback()
     events = api("operator1").get(f"/tickets/{target['number']}").json["events"]
     assert "merged_in" not in [e["action"] for e in events]
+
+
+def test_the_group_comes_from_the_search_without_asking_the_database_again(api, active_model, app):
+    from sqlalchemy import event
+
+    from hotline.routing.similar import find_similar
+    from hotline.timeutil import utcnow
+
+    first = call(api, FIRST, ADDRESS)
+    second = call(api, SECOND)
+    db.session.rollback()
+    groups = {}
+    similar = find_similar(THIRD, None, utcnow(), address="建设路翠湖花园", groups=groups)
+    assert {first["number"], second["number"]} <= set(groups)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        grouped = repeat_group(similar, groups)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert statements == []
+    assert grouped == repeat_group(similar) == {"number": first["number"], "calls": 2}
