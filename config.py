@@ -78,6 +78,8 @@ class Config:
     # Days after a ticket is finished before the caller's name, phone and ID number are removed
     # (hotline/tickets/retention.py; the personal_data_retention job, daily).
     HOTLINE_PERSONAL_DATA_RETENTION_DAYS = _env_int("HOTLINE_PERSONAL_DATA_RETENTION_DAYS", 730)
+    # Job runs older than this are forgotten (each job's latest is kept).
+    HOTLINE_JOB_RUN_RETENTION_DAYS = _env_int("HOTLINE_JOB_RUN_RETENTION_DAYS", 30)
     # /readyz: the scheduler counts as alive while some job finished within this many seconds
     # (the deadline sweep runs every minute).
     HOTLINE_SCHEDULER_STALE_SECONDS = _env_int("HOTLINE_SCHEDULER_STALE_SECONDS", 300)

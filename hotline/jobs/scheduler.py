@@ -66,6 +66,7 @@ SCHEDULES = {
     "calendar_recompute": Schedule(minutes=1),
     "personal_data_retention": Schedule(daily_at=time(3, 30)),
     "webhooks": Schedule(seconds=10),
+    "job_run_pruning": Schedule(daily_at=time(3, 45)),
 }
 
 

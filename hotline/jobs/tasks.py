@@ -1,10 +1,13 @@
 """The jobs: plain idempotent functions of `now`, each returning a JSON-able summary."""
+from datetime import timedelta
+
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, func, select
 
 from hotline.directory.recompute import calendar_recompute
 from hotline.extensions import db
 from hotline.jobs.briefing import daily_briefing
+from hotline.jobs.models import JobRun
 from hotline.jobs.sweep import deadline_sweep
 from hotline.notifications.models import Notification
 from hotline.notifications.service import notice, send
@@ -50,6 +53,17 @@ def personal_data_retention(now):
     return retention.purge(now, current_app.config["HOTLINE_PERSONAL_DATA_RETENTION_DAYS"])
 
 
+def job_run_pruning(now):
+    """Forget runs older than the retention period (the webhook sender alone records 8,640 a day),
+    keeping each job's latest run, which /readyz and the metrics read."""
+    days = current_app.config["HOTLINE_JOB_RUN_RETENTION_DAYS"]
+    latest = select(func.max(JobRun.id)).group_by(JobRun.job)
+    removed = db.session.execute(
+        delete(JobRun).where(JobRun.finished_at < now - timedelta(days=days), JobRun.id.not_in(latest))
+    ).rowcount
+    return {"removed": removed, "days": days}
+
+
 JOBS = {
     "deadline_sweep": deadline_sweep,
     "revisit_queue": revisit_queue,
@@ -60,4 +74,5 @@ JOBS = {
     "calendar_recompute": calendar_recompute,
     "personal_data_retention": personal_data_retention,
     "webhooks": deliver_due,
+    "job_run_pruning": job_run_pruning,
 }

@@ -3,7 +3,7 @@ import json
 import subprocess
 import sys
 import threading
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -169,3 +169,21 @@ def test_only_a_holder_seen_dead_on_this_machine_loses_its_lock():
     # Another machine's holder cannot be seen: it counts as alive until the lock expires.
     assert holder_alive("some-other-host:1:1:abcd")
     assert holder_alive("crashed")
+
+
+def test_old_runs_are_pruned_but_each_jobs_latest_is_kept(ctx):
+    now = utcnow()
+    old, recent = now - timedelta(days=40), now - timedelta(days=2)
+    for job, finished in [("deadline_sweep", old), ("deadline_sweep", old), ("deadline_sweep", recent),
+                          ("daily_briefing", old)]:
+        db.session.add(JobRun(job=job, tick=None, as_of=finished, started_at=finished, finished_at=finished,
+                              result={}))
+    db.session.commit()
+    done = run_job("job_run_pruning", now)
+    assert done["result"] == {"removed": 2, "days": 30}
+    left = db.session.execute(select(JobRun.job, JobRun.finished_at).where(JobRun.job != "job_run_pruning")
+                              .order_by(JobRun.job)).all()
+    # The briefing's only run is old but its latest: kept, as /readyz and the metrics read it.
+    assert [(job, when.date()) for job, when in left] == [("daily_briefing", old.date()),
+                                                           ("deadline_sweep", recent.date())]
+    assert scheduler.SCHEDULES["job_run_pruning"].daily_at == time(3, 45)
