@@ -82,7 +82,8 @@ class UserForm(AdminForm):
     keep_empty = ("full_name",)
     full_name = _text("姓名", 1, 50, required=False)
     roles = SelectMultipleField("角色", choices=options(labels.ROLES.items()),
-                                validators=[InputRequired("请至少选择一个角色")])
+                                validators=[InputRequired("请至少选择一个角色")],
+                                invalid_choice_message="请从列表中选择角色")
     department_id = _department_select("所属单位", blank=True)
 
     def fill(self):

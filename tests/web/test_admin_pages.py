@@ -117,6 +117,7 @@ def test_admin_creates_a_user_who_can_sign_in(web, read, department_ids):
     ({"username": "bad name", "roles": ["operator"], "password": DEMO_PASSWORD}, 400, "用户名只能用"),
     ({"username": "shortpw", "roles": ["operator"], "password": "abc"}, 400, "密码至少 8 位"),
     ({"username": "noroles", "password": DEMO_PASSWORD}, 400, "请至少选择一个角色"),
+    ({"username": "forged", "roles": ["root"], "password": DEMO_PASSWORD}, 400, "请从列表中选择角色"),
     ({"username": "nodept", "roles": ["department"], "password": DEMO_PASSWORD}, 400, "承办单位角色必须指定所属单位"),
     ({"username": "operator1", "roles": ["operator"], "password": DEMO_PASSWORD}, 409, "用户名 operator1 已被使用"),
 ])
