@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from functools import cache
 from itertools import combinations, repeat
+from operator import itemgetter
 
 from flask import current_app
 from sqlalchemy import String, column, delete, func, inspect, select, table
@@ -48,6 +49,9 @@ BLANK = (NO_DEPARTMENT, 0, "", "")
 # Every dimension alone and every pair: each report filters or groups by at most two.
 CUTS = {"+".join(dims): tuple(d in dims for d in DIMENSIONS)
         for size in (1, 2) for dims in combinations(DIMENSIONS, size)}
+# A cut's dimension values out of (the ticket's four values, *BLANK): its own where it keeps them.
+_PICKS = {name: itemgetter(*(i if k else i + len(DIMENSIONS) for i, k in enumerate(kept)))
+          for name, kept in CUTS.items()}
 
 
 def cut(dimensions):
@@ -149,16 +153,14 @@ def cells(ticket, counts, into=None):
     Every row of a ticket has its category, area and channel: the ticket's own at this moment.
     """
     into = defaultdict(dict) if into is None else into
-    own = (ticket.category_id or 0, ticket.area or "", ticket.channel)
-    keys = {}  # the rows of one day and department, in every cut
+    own = (ticket.category_id or 0, ticket.area or "", ticket.channel, *BLANK)
+    rows = {}  # the rows of one day and department, in every cut
     for (day, department_id, name), amount in counts.items():
-        if (day, department_id) not in keys:
+        cut_rows = rows.get((day, department_id))
+        if cut_rows is None:
             values = (department_id, *own)
-            keys[day, department_id] = [
-                (cut, day, *(v if k else b for v, k, b in zip(values, kept, BLANK, strict=True)))
-                for cut, kept in CUTS.items()]
-        for key in keys[day, department_id]:
-            row = into[key]
+            cut_rows = rows[day, department_id] = [into[(cut, day, *pick(values))] for cut, pick in _PICKS.items()]
+        for row in cut_rows:
             row[name] = row.get(name, 0) + amount
     return into
 
@@ -250,10 +252,12 @@ def rebuild(connection, chunk=20000):
     _flush(connection, pending, lambda day: True, counters)
 
 
-def add(connection, pending):
+def add(connection, pending, before=None):
     """Add counted cells {row key: {counter: amount}} (`cells`) of tickets new to the table, such as
-    imported history, to its rows through `connection`: the bulk path of `rebuild`."""
-    _flush(connection, pending, lambda day: True)
+    imported history, to its rows through `connection`: the bulk path of `rebuild`. With `before`, only
+    the cells of earlier days, taken out of `pending`: a load in order of receipt writes each day's
+    rows once it has counted everything of that day, and holds only the days still open."""
+    _flush(connection, pending, (lambda day: True) if before is None else (lambda day: day < before))
 
 
 def _flush(connection, pending, done, counters=COUNTERS):
@@ -268,16 +272,38 @@ def _flush(connection, pending, done, counters=COUNTERS):
     # The key and the counters written, as columns without the model's defaults: the statement
     # names exactly these, in this order, on a table that may predate later counters (0012).
     names = (*KEY, *counters)
-    compiled = _add(connection, counters, table(ReportDay.__tablename__, *map(column, names))).compile(
-        dialect=connection.dialect)
     to_day = ReportDay.__table__.c.day.type.bind_processor(connection.dialect) or (lambda day: day)
     rows = [(key[0], to_day(key[1]), *key[2:], *map(amounts.get, counters, repeat(0)))
             for key, amounts in ((key, pending.pop(key)) for key in keys)]
+    if connection.dialect.name == "postgresql":
+        _copy_adding(connection, names, counters, rows)
+        return
+    compiled = _add(connection, counters, table(ReportDay.__tablename__, *map(column, names))).compile(
+        dialect=connection.dialect)
     if compiled.positional:
         assert tuple(compiled.positiontup) == names
     else:
         rows = [dict(zip(names, row, strict=True)) for row in rows]
     connection.exec_driver_sql(compiled.string, rows)
+
+
+def _copy_adding(connection, names, counters, rows):
+    """PostgreSQL: the rows COPYed into a temporary table, then added to the table's in one INSERT …
+    SELECT … ON CONFLICT, as psycopg would run an executemany as one statement per row."""
+    load = table("report_days_load", *map(column, names))
+    stmt = postgresql.insert(table(ReportDay.__tablename__, *map(column, names))).from_select(
+        names, select(*load.c))
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={
+        name: stmt.table.c[name] + stmt.excluded[name] for name in counters})
+    quote = connection.dialect.identifier_preparer.quote
+    cursor = connection.connection.driver_connection.cursor()
+    # Gone at commit; emptied after each use, as one transaction may load several times.
+    cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS report_days_load (LIKE report_days) ON COMMIT DROP")
+    with cursor.copy(f"COPY report_days_load ({', '.join(map(quote, names))}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(stmt.compile(dialect=connection.dialect).string)
+    cursor.execute("TRUNCATE report_days_load")
 
 
 def _tickets(connection, first, last, with_opinions=True):

@@ -17,7 +17,8 @@ from itertools import islice
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import insert, select
+from sqlalchemy import column, insert, select
+from sqlalchemy import table as sql_table
 
 from hotline.audit import service as audit
 from hotline.directory.calendar import policy_for, work_calendar
@@ -139,8 +140,7 @@ def _write(tickets, actor, now, report, progress):
         for ticket in chunk:
             day = ticket["created_at"].astimezone(calendar.tz).date()
             ticket["number"] = f"{day:%Y%m%d}-{next(numbers[day]):06d}"
-        # Core inserts: the ORM would split a batch wherever a row's NULLs differ from the last row's.
-        db.session.execute(insert(Ticket.__table__), [_ticket_row(t, actor, now) for t in chunk])
+        _insert(Ticket.__table__, [_ticket_row(t, actor, now) for t in chunk])
         ids = _ids([t["source_ref"] for t in chunk])
         spells, revisits, events = [], [], []
         for ticket in chunk:
@@ -156,7 +156,10 @@ def _write(tickets, actor, now, report, progress):
                 [SimpleNamespace(**revisit)] if revisit else [], calendar), counters)
         for model, rows in ((Assignment, spells), (Revisit, revisits), (TicketEvent, events)):
             if rows:
-                db.session.execute(insert(model.__table__), rows)
+                _insert(model.__table__, rows)
+        # Later tickets count from the receipt day of this batch's last (`day`) on: the report rows of
+        # earlier days are complete, and written now, one upsert for the batch.
+        daily.add(db.session.connection(), counters, before=day)
         report.imported += len(chunk)
         if progress:
             progress("written", report.imported, len(tickets))
@@ -164,9 +167,41 @@ def _write(tickets, actor, now, report, progress):
     report.numbers = (tickets[0]["number"], tickets[-1]["number"])
 
 
+def _insert(table, rows):
+    """INSERT rows (dicts with the same keys) straight through the driver: COPY on PostgreSQL, where
+    psycopg would run an executemany as one statement per row, else one executemany of tuples.
+    SQLAlchemy's handling of each row's parameters would take longer than storing them (and the ORM
+    would split a batch wherever a row's NULLs differ from the last row's)."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    # The driver knows nothing of the model's Python-side defaults (version 1, counts 0): supply them.
+    defaults = {c.name: c.default.arg(None) if c.default.is_callable else c.default.arg
+                for c in table.columns if c.name not in rows[0] and c.default is not None and not c.primary_key}
+    given = list(rows[0])
+    names = [*given, *defaults]
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    values = (tuple(value if process is None or value is None else process(value)
+                    for value, process in zip((*map(row.__getitem__, given), *defaults.values()), processors,
+                                              strict=True)) for row in rows)
+    if dialect.name == "postgresql":
+        quote = dialect.identifier_preparer.quote
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
+    compiled = insert(sql_table(table.name, *map(column, names))).compile(dialect=dialect)
+    if compiled.positional:
+        assert list(compiled.positiontup) == names
+        values = list(values)
+    else:
+        values = [dict(zip(names, row, strict=True)) for row in values]
+    connection.exec_driver_sql(compiled.string, values)
+
+
 def _ids(refs):
-    """{source_ref: id} of the tickets just written: a plain executemany, then one look-up per
-    batch, is several times faster than INSERT … RETURNING in order."""
+    """{source_ref: id} of the tickets just written: writing without RETURNING (COPY or a plain
+    executemany), then one look-up per batch, is several times faster than INSERT … RETURNING in order."""
     ids = {}
     for chunk in _chunks(refs, LOOKUP_CHUNK):
         ids.update(db.session.execute(select(Ticket.source_ref, Ticket.id).where(Ticket.source_ref.in_(chunk))).all())

@@ -10,6 +10,7 @@ from hotline.accountability.models import AccountabilityRecord
 from hotline.audit.models import AuditEntry
 from hotline.directory.models import Category, Department
 from hotline.extensions import db
+from hotline.reports import daily
 from hotline.reports.daily import ReportDay
 from hotline.routing.training import confirmed_tickets
 from hotline.tickets.import_rows import parse_time
@@ -243,3 +244,21 @@ def test_header_matches_what_the_columns_document():
     from hotline.tickets.import_rows import HEADERS
 
     assert all(name in HEADERS for name in HEADER)
+
+
+def test_report_rows_written_batch_by_batch_equal_a_recount(app, runner, tmp_path, monkeypatch):
+    # Batches of 40: each batch writes the days it has finished counting, later ones add to them.
+    monkeypatch.setattr("hotline.tickets.importer.CHUNK", 40)
+    rows = rows_of(app, 300)
+    rows[7].update({"满意度": "", "是否解决": ""})  # closed without a revisit
+    assert run_import(runner, write_csv(tmp_path / "history.csv", rows)).exit_code == 0
+    with app.app_context():
+        def table():
+            return {tuple(getattr(r, n) for n in daily.KEY): {n: round(getattr(r, n), 6) for n in daily.COUNTERS}
+                    for r in db.session.scalars(select(ReportDay))}
+
+        imported = table()
+        assert sum(c["received"] for k, c in imported.items() if k[0] == "department") == 300
+        daily.rebuild(db.session.connection())
+        assert table() == imported
+        db.session.rollback()
