@@ -78,9 +78,10 @@ def open_figures(rows, whole, thresholds=OPEN_THRESHOLDS):
     others = [r for r in rows if r[1] != "emergency"]
     for t in thresholds:
         def flagged(row, t=t):
-            return 1.0 - whole[row[0]][0] >= t
+            return whole[row[0]][urgency.OPEN_LINES:].sum() >= t
         figures[t] = {
-            "recall_right_line": sum(flagged(r) and urgency.OPEN_CLASSES[int(whole[r[0]][1:].argmax()) + 1] == r[2]
+            "recall_right_line": sum(flagged(r) and urgency.OPEN_CLASSES[int(whole[r[0]][urgency.OPEN_LINES:].argmax())
+                                                                          + urgency.OPEN_LINES] == r[2]
                                      for r in emergencies) / len(emergencies),
             "false_emergency_rate": sum(map(flagged, others)) / len(others),
         }
