@@ -42,7 +42,8 @@ def _examples(*bodies):
 
 class TicketCreate(Input):
     model_config = _examples(
-        {"channel": "phone", "type": "complaint", "content": "金桂苑小区7栋电梯坏了一个星期，物业一直不修，老人上下楼很困难",
+        {"channel": "phone", "type": "complaint",
+         "content": "金桂苑小区7栋电梯坏了一个星期，物业一直不修，老人上下楼很困难",
          "caller_name": "张先生", "caller_phone": "13812345678", "address": "城西区桂花街道金桂苑小区7栋",
          "area": "城西区"},
         {"channel": "web", "type": "consult", "content": "请问新生儿医保怎么办理，需要带哪些材料？"},
@@ -85,7 +86,8 @@ class Empty(Action):
 
 
 class Reason(Action):
-    model_config = _examples({"reason": "该诉求不属于本单位职责，请改派燃气公司"}, {"reason": "答复未说明维修时间，请补充后重新答复"})
+    model_config = _examples({"reason": "该诉求不属于本单位职责，请改派燃气公司"},
+                             {"reason": "答复未说明维修时间，请补充后重新答复"})
     reason: _text(2, 2000)
 
 

@@ -464,3 +464,44 @@ def test_a_stored_blob_with_a_key_since_dropped_is_answered_without_it():
     dumped = SuggestionsOut.model_validate(old).model_dump(exclude_unset=True)
     assert "retired_field" not in dumped and "score" not in dumped["urgency"]
     assert dumped["urgency"]["level"] == "normal"
+
+
+def test_ticket_answers_link_to_what_the_state_they_leave_allows(spec):
+    def links(path, status="200", method="post"):
+        return spec["paths"][f"/api/v1/tickets{path}"][method]["responses"][status]["links"]
+
+    created = links("", "201")
+    assert {"ticket_dispatch_post", "ticket_answer_post", "get_ticket_get"} <= set(created)
+    assert "ticket_sign_post" not in created and "ticket_reply_post" not in created
+    dispatch = created["ticket_dispatch_post"]
+    assert dispatch["parameters"] == {"number": "$response.body#/number"}
+    assert dispatch["requestBody"] == {"version": "$response.body#/version",
+                                       "department_id": "$response.body#/suggestions/departments/0/department_id"}
+    assert {"ticket_approve_reply_post", "ticket_reject_reply_post"} <= set(links("/{number}/reply"))
+    assert "ticket_sign_post" not in links("/{number}/reply")
+    assert links("/{number}/sign")["ticket_reply_post"]["requestBody"] == {"version": "$response.body#/version"}
+    # A revisit closes, redoes or waits: from there sign (redo) and revisit (next attempt) are both possible.
+    assert {"ticket_sign_post", "ticket_revisit_post"} <= set(links("/{number}/revisit"))
+    # A read may find the ticket in any state; the contact read has no body to carry a version.
+    on_a_ticket = [op for path, item in spec["paths"].items() if path.startswith("/api/v1/tickets/{number}")
+                   for op in item.values()]
+    assert len(links("/{number}", method="get")) == len(on_a_ticket) > len(created)
+    assert "requestBody" not in links("/{number}", method="get")["reveal_contact_post"]
+
+
+@pytest.mark.parametrize("action", sorted(workflow.RULES))
+def test_every_action_body_shows_an_example_its_model_accepts(spec, action):
+    operation = spec["paths"][f"/api/v1/tickets/{{number}}/{action}"]["post"]
+    examples = schema_of(spec, operation["requestBody"]["content"]["application/json"])["examples"]
+    assert examples
+    for example in examples:
+        schemas.ACTION_INPUTS[action].model_validate(example)
+
+
+def test_intake_examples_create_tickets(api, spec):
+    examples = schema_of(spec, spec["paths"]["/api/v1/tickets"]["post"]["requestBody"]["content"]["application/json"])
+    assert len(examples["examples"]) >= 2
+    for example in examples["examples"]:
+        response = api("operator1").post("/tickets", json=example)
+        assert response.status_code == 201, response.json
+        assert response.json["content"] == example["content"]
