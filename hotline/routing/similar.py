@@ -8,6 +8,7 @@ thread that each web worker starts when it boots (`start_maintainer`, from gunic
 post_worker_init hook), with its own app context and session. Without a maintainer (the CLI,
 tests, `flask run`) a small table is indexed inside the first request that needs it.
 """
+import functools
 import gc
 import logging
 import threading
@@ -219,15 +220,15 @@ def is_same_incident(offer):
     return offer["reason"] == "same_incident" or (offer["reason"] == "text" and offer["score"] >= NEAR_COPY)
 
 
-# Made once: building an alias of the ticket table proxies each of its columns, several milliseconds
-# on every intake.
-_MERGED = aliased(Ticket, name="merged")
-
-
+@functools.cache
 def _open_with_merged():
-    """Open tickets with their number, time and how many tickets were merged into each."""
-    return (select(Ticket.id, Ticket.number, Ticket.created_at, db.func.count(_MERGED.id))
-            .outerjoin(_MERGED, _MERGED.duplicate_of_id == Ticket.id)
+    """Open tickets with their number, time and how many tickets were merged into each.
+
+    Made once (statements are immutable; each use adds its own WHERE): building the alias and the
+    grouped join cost about half a millisecond on every intake."""
+    merged = aliased(Ticket, name="merged")
+    return (select(Ticket.id, Ticket.number, Ticket.created_at, db.func.count(merged.id))
+            .outerjoin(merged, merged.duplicate_of_id == Ticket.id)
             .where(Ticket.state.in_(OPEN_STATES)).group_by(Ticket.id, Ticket.number, Ticket.created_at))
 
 
