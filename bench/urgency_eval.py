@@ -242,6 +242,7 @@ def main():
                                           if args.baseline else [])
     for name, seconds in [(name, training_seconds(module)) for name, module in modules]:
         print(f"[{name}] start-up training on the whole corpus: median {seconds:.2f} s of 3")
+    # Every frozen held-out set, holdout.csv to holdout5.csv, for this tree and the baseline alike.
     for path in urgency.HOLDOUTS:
         for name, module in modules:
             show(f"[{name}] held-out {path.name} (frozen, never tuned on)",

@@ -21,6 +21,8 @@ HOLDOUT2_SHA256 = "1ebe49a4ed9915d2ede79fa317ee5c7cce8216b427dbb9a8329d2b947bae2
 HOLDOUT3_SHA256 = "e191711792acabb488a7c08d51a37df51b6a43e49bd63569fcb0be523ee0db38"
 # The fourth, written before the fourth round (the third had been read): frightened, rambling, dialect-tinged callers.
 HOLDOUT4_SHA256 = "b38ed0e4a9e6ee294fae1363f4d0e7f3eb85e64022901097fc073c50721a0647"
+# The fifth, written before the fifth round, before any code, corpus or README had been read.
+HOLDOUT5_SHA256 = "d70d2507ceee066d787eb5ecf754004decc4641f85f638d4ed889db862d612fe"
 
 
 @pytest.mark.parametrize("text, line", [
@@ -73,6 +75,21 @@ def test_more_ways_of_saying_danger_are_emergencies_with_the_right_line(text, li
 ])
 def test_a_person_down_or_a_wire_down_decides_the_line(text, line):
     assert detect(text).transfer_hint == line
+
+
+@pytest.mark.parametrize("text, line", [
+    ("店里的液化气罐口子在喷火", "119"),                      # a gas bottle on fire is a fire
+    ("孩子吃糖块卡住了，脸憋紫了咳不出来", "120"),            # stuck in the throat: choking, not trapped
+    ("我侄子误吃了外婆的安眠药，现在昏昏欲睡", "120"),        # pills taken by mistake: poisoning
+    ("我姐把自己锁在浴室里，地上有血水，喊她不吭声", "110"),  # locked in by herself, bleeding: self-harm
+    ("收割机翻到沟里了，司机压在下面", "120"),                # an overturned vehicle: traffic injury
+    ("医院里有个病人爬到窗户外面，护士拉不住", "110"),        # an adult out on a ledge, not a child stuck
+    ("电工碰到高压线，人一下子弹到地上，衣服在冒烟", "120"),  # a shock, though something smokes
+    ("下暴雨，路边的电线掉水里了，水面一闪一闪的", "110"),    # a wire down in the water
+])
+def test_round_five_line_corrections(text, line):
+    flag = detect(text)
+    assert (flag.level, flag.transfer_hint) == ("emergency", line)
 
 
 @pytest.mark.parametrize("text, line", [
@@ -185,7 +202,7 @@ def test_the_compiled_whole_text_model_gives_its_pipelines_probabilities():
 
 
 @pytest.mark.parametrize("text, line", [
-    ("我爸坐在椅子上突然往前一扑，脸朝下趴着，怎么拍都不吭声", "120"),
+    ("我爸坐在椅子上突然往前一扑，脸贴着桌子，怎么拍都醒不过来", "120"),
     ("我妈说话舌头发硬，一边嘴角往下耷拉", "120"),
     ("我一个人在家，有个男的一直在砸我家门说要进来", "110"),
 ])
@@ -208,7 +225,7 @@ def test_ordinary_complaints_without_a_cue_stay_normal(text):
 
 def test_a_model_without_the_second_path_reads_no_text_without_a_cue():
     bare = urgency.CompiledModel(urgency.model().pipeline)
-    assert urgency.judge("我爸坐在椅子上突然往前一扑，脸朝下趴着，怎么拍都不吭声", bare) == Urgency("normal")
+    assert urgency.judge("我爸坐在椅子上突然往前一扑，脸贴着桌子，怎么拍都醒不过来", bare) == Urgency("normal")
     assert urgency.judge("楼下餐馆着火了，浓烟很大", bare).level == "emergency"
 
 
@@ -246,8 +263,9 @@ def test_the_corpus_has_enough_emergencies_and_look_alikes_without_repeats():
 
 @pytest.mark.parametrize("path, sha256, least", [(HOLDOUT, HOLDOUT_SHA256, 60), (HOLDOUT2, HOLDOUT2_SHA256, 80),
                                                  (HOLDOUT3, HOLDOUT3_SHA256, 120),
-                                                 (urgency.HOLDOUT4, HOLDOUT4_SHA256, 150)],
-                         ids=["holdout", "holdout2", "holdout3", "holdout4"])
+                                                 (urgency.HOLDOUT4, HOLDOUT4_SHA256, 150),
+                                                 (urgency.HOLDOUT5, HOLDOUT5_SHA256, 165)],
+                         ids=["holdout", "holdout2", "holdout3", "holdout4", "holdout5"])
 def test_the_held_out_sets_are_frozen_and_disjoint_from_the_training_corpus(path, sha256, least):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
     held_out = _rows(path)
