@@ -96,6 +96,35 @@ def wait_ready(port, seconds=120):
     sys.exit("gunicorn did not come up")
 
 
+def _tree_cpu_seconds(pid):
+    """CPU seconds used so far by a process and its children (gunicorn's master and workers)."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid or stat.parent.name == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def wait_idle(pid, seconds=1800):
+    """With tickets preloaded, each worker builds its similarity index over the open tickets of the
+    window in a thread of its own after boot; measure once they have: until the workers' CPU falls
+    below a tenth of a core over 5 s."""
+    deadline, started = time.monotonic() + seconds, time.monotonic()
+    used = _tree_cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(5)
+        now_used = _tree_cpu_seconds(pid)
+        if now_used - used < 0.5:
+            print(f"workers idle after {time.monotonic() - started:.0f} s (indexes built)")
+            return
+        used = now_used
+    sys.exit("the workers did not fall idle")
+
+
 def sign_in(port):
     """Tokens for the users the locust file plays, and the housing bureau's id."""
     tokens = {}
@@ -180,6 +209,8 @@ def main():
         gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "bench.load_app:app"],
                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_ready(port)
+        if args.preload:
+            wait_idle(gunicorn.pid)
         signed = sign_in(port)
         for scenario in SCENARIOS:  # every worker loads its models and fills its caches first
             run_locust(port, scenario, 8, 5, texts, work, signed, warm_up=True)

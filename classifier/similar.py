@@ -7,8 +7,11 @@ import scipy.sparse as sp
 import sklearn
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-# Batches of new texts are kept small and merged, so adding one ticket never copies the index.
-_TAIL_LIMIT = 2048
+# New texts gather in a small tail, scored row by row; a full tail becomes a block with its own
+# inverted part, and two blocks of one size are merged into one, so that there are at most about
+# log2(n / _TAIL_LIMIT) blocks, each merge costs its own size, and adding one ticket never
+# copies the index. The tail is kept short because every query scores each of its rows.
+_TAIL_LIMIT = 256
 # Candidates come from the posting lists of the query's most distinctive n-grams only (common
 # ones are long and add little); the best candidates are then re-scored on their full vectors.
 _QUERY_TERMS = 48
@@ -26,6 +29,14 @@ class _Block:
         self.times = np.asarray(times, dtype=np.float64)
         self.forward = sp.csr_matrix(vectors)
         self.inverted = sp.csr_matrix(self.forward.T) if inverted else None
+
+    def __len__(self):
+        return len(self.ids)
+
+    @classmethod
+    def merged(cls, first, second):
+        return cls(np.concatenate([first.ids, second.ids]), np.concatenate([first.times, second.times]),
+                   sp.vstack([first.forward, second.forward], format="csr"))
 
     def subset(self, mask):
         block = object.__new__(_Block)
@@ -56,6 +67,8 @@ class SimilarityIndex:
         fitted = TfidfTransformer().fit(self._hasher.transform(list(idf_texts) or [""]))
         self._idf = fitted.idf_.astype(np.float32)
         self._lock = threading.Lock()
+        # Held while the blocks are merged or cut down (outside self._lock, which queries take).
+        self._reshaping = threading.Lock()
         self._local = threading.local()
         self._blocks = []
         self._tail = ([], [], None)  # ids, times and the stacked vectors of the texts added since the last block
@@ -99,9 +112,27 @@ class SimilarityIndex:
             stacked = vectors if stacked is None else sp.vstack([stacked, vectors], format="csr")
             self._tail = (tail_ids, tail_times, stacked)
             self._tail_block = None
-            if len(tail_ids) >= _TAIL_LIMIT:
+            full = len(tail_ids) >= _TAIL_LIMIT
+            if full:
                 self._blocks.append(_Block(tail_ids, tail_times, stacked))
                 self._tail = ([], [], None)
+        if full:
+            self._merge_blocks()
+
+    def _merge_blocks(self):
+        """Merge the last two blocks while the last is as large as the one before (a binary
+        counter of full tails). The merged block is built outside the query lock: queries go on
+        over the two meanwhile."""
+        with self._reshaping:
+            while True:
+                with self._lock:
+                    if len(self._blocks) < 2 or len(self._blocks[-2]) > len(self._blocks[-1]):
+                        return
+                    first, second = self._blocks[-2:]
+                merged = _Block.merged(first, second)
+                with self._lock:
+                    at = next(i for i, b in enumerate(self._blocks) if b is first)
+                    self._blocks[at:at + 2] = [merged]
 
     def query(self, text, k=5, since=None, exclude=(), min_score=0.0):
         """The k most similar (id, score) pairs by cosine, best first."""
@@ -147,6 +178,10 @@ class SimilarityIndex:
         The blocks are cut down outside the lock, so queries go on meanwhile; texts added
         in the meantime are kept.
         """
+        with self._reshaping:
+            self._retain(wanted_ids)
+
+    def _retain(self, wanted_ids):
         wanted = np.asarray(sorted(wanted_ids), dtype=np.int64)
         wanted_set = set(wanted.tolist())
         with self._lock:

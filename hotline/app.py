@@ -15,7 +15,7 @@ from hotline.auth import limit_store  # noqa: F401  (registers the hotline-db://
 from hotline.auth import views as auth_views
 from hotline.directory import api as directory_api
 from hotline.directory import views as calendar_views
-from hotline.extensions import attach_engine_listeners, csrf, db, limiter, migrate
+from hotline.extensions import attach_engine_listeners, csrf, db, limiter, mark_reads_first, migrate
 from hotline.intake import views as intake_views
 from hotline.knowledge import api as knowledge_api
 from hotline.knowledge import views as knowledge_views
@@ -64,6 +64,7 @@ def create_app(config_class=None):
             attach_engine_listeners(engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     limiter.init_app(app)
+    app.before_request(mark_reads_first)
     csrf.init_app(app)
     web.init_app(app)
     observability.init_app(app)

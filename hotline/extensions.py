@@ -1,7 +1,7 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 from contextlib import suppress
 
-from flask import current_app
+from flask import current_app, g, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -43,6 +43,39 @@ def attach_engine_listeners(engine):
         return
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
+    event.listen(engine, "before_cursor_execute", _refuse_unlocked_write)
+
+
+def reads_first(view):
+    """Mark a view that reads before it writes, or only reads: on SQLite its transaction begins
+    without the write lock (BEGIN, not BEGIN IMMEDIATE), so that it runs beside other requests
+    instead of queuing behind every writer. Before it writes it calls begin_writing(). Every other
+    request, command and job takes the lock up front."""
+    view.hotline_reads_first = True
+    return view
+
+
+def mark_reads_first():
+    """before_request: whether this request's view is marked reads_first."""
+    view = current_app.view_functions.get(request.endpoint)
+    g.hotline_reads_first = getattr(view, "hotline_reads_first", False)
+
+
+def begin_writing():
+    """The request writes from here on. In a reads_first request on SQLite, the transaction that
+    only read so far ends (nothing was written; the objects read stay loaded) and the next one
+    takes the write lock at once; the answer then reflects what was read before. Elsewhere the
+    transaction already holds the lock (SQLite) or takes row locks as it goes (PostgreSQL)."""
+    if not (has_request_context() and g.get("hotline_reads_first")):
+        return
+    g.hotline_reads_first = False
+    session = db.session()
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        keep, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = keep
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record):
@@ -59,7 +92,19 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _sqlite_begin(conn):
     # IMMEDIATE takes the write lock up front, so two requests on one ticket queue
     # instead of failing on a stale snapshot; the loser then sees the new state (409).
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A reads_first request begins without it until begin_writing().
+    deferred = has_request_context() and g.get("hotline_reads_first", False)
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+def _refuse_unlocked_write(conn, cursor, statement, parameters, context, executemany):
+    # A write in a transaction begun without the lock would fail under load ("database is
+    # locked" once another writer committed): refused always, so that tests find it.
+    if statement[:6].upper() in _WRITES and has_request_context() and g.get("hotline_reads_first"):
+        raise RuntimeError("a reads_first request wrote without begin_writing()")
 
 
 # What a database that is down, missing or unreachable raises (SQLite's "database is locked" too:

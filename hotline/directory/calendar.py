@@ -69,8 +69,12 @@ WORKING_HOURS = "working_hours"
 
 
 def _stamp():
-    years = db.session.execute(select(func.count(CalendarYear.year), func.max(CalendarYear.updated_at))).one()
-    return (*years, db.session.scalar(select(func.max(Setting.updated_at))))
+    """What changes when an admin edits the calendar or the working hours: one query a request."""
+    return db.session.execute(select(
+        select(func.count(CalendarYear.year)).scalar_subquery(),
+        select(func.max(CalendarYear.updated_at)).scalar_subquery(),
+        select(func.max(Setting.updated_at)).scalar_subquery(),
+    )).one()
 
 
 def work_calendar():

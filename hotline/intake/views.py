@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from hotline.auth.access import roles_required
 from hotline.errors import HotlineError
-from hotline.extensions import db
+from hotline.extensions import db, reads_first
 from hotline.intake.forms import IntakeForm
 from hotline.knowledge import articles
 from hotline.routing import catalogue
@@ -28,6 +28,7 @@ FINISHED = {None: "已受理", "answer": "已直接办结", "dispatch": "已派�
 
 
 @bp.get("/intake")
+@reads_first
 @login_required
 @roles_required({Role.OPERATOR}, OPERATORS_ONLY)
 def index():
@@ -37,6 +38,7 @@ def index():
 
 
 @bp.post("/intake")
+@reads_first
 @login_required
 @roles_required({Role.OPERATOR}, OPERATORS_ONLY)
 def create():
@@ -64,6 +66,7 @@ def caller():
 
 
 @bp.post("/intake/suggest")
+@reads_first
 @login_required
 @roles_required({Role.OPERATOR}, OPERATORS_ONLY)
 def suggest():

@@ -7,7 +7,7 @@ from hotline import labels
 from hotline.accountability import service as accountability
 from hotline.auth.access import roles_required
 from hotline.errors import Conflict, Forbidden, HotlineError, InvalidInput, NotFound
-from hotline.extensions import db
+from hotline.extensions import db, reads_first
 from hotline.forms import options
 from hotline.queues.forms import BulkDispatchForm, BulkForm, ExplainForm, NoteDecision, ReasonDecision
 from hotline.tickets import queues, schemas, service
@@ -51,6 +51,7 @@ class Failed:
 # --- the dispatcher ------------------------------------------------------------------------
 
 @bp.get("/dispatch/<key>")
+@reads_first
 @login_required
 @roles_required(DISPATCH_ROLES, DISPATCH_FORBIDDEN)
 def dispatch(key):
@@ -154,6 +155,7 @@ def _dispatch_payload(form):
 # --- the department ------------------------------------------------------------------------
 
 @bp.get("/department/<tab>")
+@reads_first
 @login_required
 @roles_required({Role.DEPARTMENT}, DEPARTMENT_FORBIDDEN)
 def department(tab):
@@ -183,6 +185,7 @@ def _department_page(tab, error=None):
 
 
 @bp.get("/department/accountability")
+@reads_first
 @login_required
 @roles_required({Role.DEPARTMENT}, DEPARTMENT_FORBIDDEN)
 def accountability_records():

@@ -9,6 +9,7 @@ from hotline.api import respond
 from hotline.api.models import Moment, Out
 from hotline.api.openapi import ISO_DAY, document
 from hotline.auth.access import token_required
+from hotline.extensions import reads_first
 from hotline.jobs import briefing
 from hotline.labels import CHANNELS
 from hotline.reports import definitions, export, queries
@@ -191,6 +192,7 @@ def _scope(model=ReportQuery):
 
 
 @bp.get("/reports/summary")
+@reads_first
 @token_required
 @document("统计汇总（受理、派单、按时签收/办结、超期、追责、回访、满意、解决、重办、退单）",
           query=ReportQuery, response=SummaryOut, errors=ERRORS)
@@ -200,6 +202,7 @@ def report_summary():
 
 
 @bp.get("/reports/departments")
+@reads_first
 @token_required
 @document("承办单位考评排名（承办单位用户只看到本单位一行及名次）", query=ReportQuery, response=LeagueOut,
           errors=ERRORS)
@@ -209,6 +212,7 @@ def report_departments():
 
 
 @bp.get("/reports/trend")
+@reads_first
 @token_required
 @document("趋势（按日/周/月）", query=TrendQuery, response=TrendOut, errors=ERRORS)
 def report_trend():
@@ -218,6 +222,7 @@ def report_trend():
 
 
 @bp.get("/reports/categories")
+@reads_first
 @token_required
 @document("按诉求分类统计", query=CategoryQuery, response=CategoriesOut, errors=ERRORS)
 def report_categories():
@@ -226,6 +231,7 @@ def report_categories():
 
 
 @bp.get("/reports/areas")
+@reads_first
 @token_required
 @document("按区域统计", query=ReportQuery, response=AreasOut, errors=ERRORS)
 def report_areas():
@@ -234,6 +240,7 @@ def report_areas():
 
 
 @bp.get("/reports/hotspots")
+@reads_first
 @token_required
 @document("热点诉求（相似工单按主题和区域聚类，含数量、环比和热度）", query=HotspotQuery, response=HotspotsOut,
           errors={400: "unknown_department", 403: "承办单位只能看本单位"})

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from hotline.auth.access import roles_required
 from hotline.directory.calendar import work_calendar
 from hotline.errors import Forbidden, HotlineError, InvalidInput
-from hotline.extensions import db
+from hotline.extensions import db, reads_first
 from hotline.jobs import briefing
 from hotline.jobs.models import DailyBriefing
 from hotline.reports import export, queries
@@ -85,6 +85,7 @@ def _args(**changes):
 
 
 @bp.get("/dashboard")
+@reads_first
 @login_required
 @roles_required(REPORT_ROLES, FORBIDDEN)
 def dashboard():
@@ -165,6 +166,7 @@ def _sorted_league(league, column):
 
 
 @bp.get("/dashboard/tickets")
+@reads_first
 @login_required
 @roles_required(REPORT_ROLES, FORBIDDEN)
 def figure_tickets():

@@ -6,7 +6,7 @@ from hotline.api import json_body, respond
 from hotline.api.models import Out, SuggestionsOut
 from hotline.api.openapi import document
 from hotline.auth.access import CENTRE_STAFF, roles_required, token_required
-from hotline.extensions import db
+from hotline.extensions import db, reads_first
 from hotline.routing import catalogue
 from hotline.routing.suggest import suggest
 from hotline.tickets import schemas
@@ -73,6 +73,7 @@ class EntryList(Out):
 
 
 @bp.post("/classify")
+@reads_first
 @token_required
 @roles_required(CLASSIFY_ROLES, "当前角色无权使用智能分派")
 @document("智能分派建议（不保存）", body=ClassifyInput, response=SuggestionsOut, errors=(403,))

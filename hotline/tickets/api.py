@@ -6,7 +6,7 @@ from hotline.api import json_body, respond
 from hotline.api.models import ContactOut, TicketOut, TicketPage, TicketQuery
 from hotline.api.openapi import TICKET_NUMBER, document
 from hotline.auth.access import token_required
-from hotline.extensions import db
+from hotline.extensions import db, reads_first
 from hotline.routing.suggest import suggest_for_intake
 from hotline.tickets import contact, schemas, service, workflow
 from hotline.tickets.serialize import ticket_dict
@@ -24,6 +24,7 @@ ACTION_ERRORS = {
 
 
 @bp.post("/tickets")
+@reads_first
 @token_required
 @document("受理工单（话务员）", body=schemas.TicketCreate, response=TicketOut, status=201,
           errors={400: "unknown_category、urgency_reason_required", 403: "", 409: "conflict（编号生成冲突，重试即可）"})
@@ -36,6 +37,7 @@ def create_ticket():
 
 
 @bp.get("/tickets")
+@reads_first
 @token_required
 @document("工单列表（分页、筛选）", query=TicketQuery, response=TicketPage)
 def list_tickets():
@@ -48,6 +50,7 @@ def list_tickets():
 
 
 @bp.get("/tickets/<number>")
+@reads_first
 @token_required
 @document("工单详情（含处理时间线）", response=TicketOut, path_params=NUMBER, errors=(404,))
 def get_ticket(number):

@@ -13,7 +13,7 @@ from hotline import labels
 from hotline.directory.calendar import policy_for, work_calendar
 from hotline.directory.models import Category, Department
 from hotline.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
-from hotline.extensions import db
+from hotline.extensions import begin_writing, db
 from hotline.tickets import schemas, workflow
 from hotline.tickets.deadlines import (
     CLOCK_KINDS,
@@ -191,6 +191,7 @@ def create_ticket(data, actor, now=None, suggest=None):
         _category(params.category_id)
     now = now or utcnow()
     suggestion = suggest(params, now) if suggest is not None else None
+    begin_writing()  # the suggestion only read: a reads_first intake takes the write lock from here
     decision = decide_urgency(params, suggestion)
     ticket = Ticket(
         number=_next_number(now), state=State.RECEIVED, created_at=now, updated_at=now,
@@ -198,6 +199,9 @@ def create_ticket(data, actor, now=None, suggest=None):
         urgency=decision.chosen, detected_urgency=decision.detected, urgency_reason=decision.reason,
         # Only a category a person gave is a label to learn from; the suggestion is never copied in.
         category_confirmed=params.category_id is not None,
+        # A new ticket has none of these yet: known empty, the report counters and the answer read
+        # them without a query each.
+        events=[], assignments=[], extensions=[], revisits=[], assist_opinions=[],
     )
     if suggestion is not None:
         _keep_suggestion(ticket, suggestion)

@@ -12,7 +12,7 @@ from hotline.api.models import TicketQuery
 from hotline.auth.models import User
 from hotline.directory.models import Department
 from hotline.errors import HotlineError, InvalidInput, NotFound
-from hotline.extensions import db
+from hotline.extensions import db, reads_first
 from hotline.tickets import export, schemas, service, workflow
 from hotline.tickets.contact import reveal as reveal_contact
 from hotline.tickets.forms import ACTION_FORMS, FilterForm, action_form
@@ -37,6 +37,7 @@ def _list_query():
 
 
 @bp.get("/tickets")
+@reads_first
 @login_required
 def index():
     form, now = FilterForm(request.args), utcnow()
@@ -81,6 +82,7 @@ def _caller(ticket, user):
 # --- the detail page and its actions ----------------------------------------------------
 
 @bp.get("/tickets/<number>")
+@reads_first
 @login_required
 def detail(number):
     return _detail_page(service.get_ticket(number, g.user))

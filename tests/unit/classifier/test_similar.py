@@ -105,5 +105,30 @@ def test_texts_added_one_by_one_score_as_one_batch_without_an_inverted_tail():
     for query in ("幸福小区电梯坏了", "夜市油烟", "拖欠工资"):
         assert single.query(query, k=10, since=100.0) == batch.query(query, k=10, since=100.0)
     # The tail (what intake adds between blocks) is scored row by row: no matrix of the
-    # index's width (2^20 n-grams) is built for it on each query.
-    assert single._tail_block.inverted is None and single._tail_block.forward.shape[0] == 300
+    # index's width (2^20 n-grams) is built for it on each query; it is kept short (a full one
+    # becomes a block).
+    assert single._tail_block.inverted is None and single._tail_block.forward.shape[0] == 300 - 256
+    assert [len(b) for b in single._blocks] == [256]
+
+
+def test_blocks_merge_as_they_fill_and_score_as_one_batch():
+    texts = [f"{i}号楼{TEXTS[i % 5]}" for i in range(256 * 7 + 10)]
+    batch, single = SimilarityIndex(idf_texts=TEXTS), SimilarityIndex(idf_texts=TEXTS)
+    batch.add(list(range(len(texts))), texts, [float(i) for i in range(len(texts))])
+    for start in range(0, len(texts), 16):
+        single.add(list(range(start, min(start + 16, len(texts)))), texts[start:start + 16],
+                   [float(i) for i in range(start, min(start + 16, len(texts)))])
+    # Seven full tails merged pairwise, like a binary counter: 4 + 2 + 1 tails, and the 10 newest.
+    assert [len(b) for b in single._blocks] == [1024, 512, 256]
+    assert len(single) == len(texts)
+    def scores(index, query, **kw):
+        # Many texts here tie (five templates): which of the tied ids is offered may differ.
+        return [round(score, 6) for _, score in index.query(query, k=10, **kw)]
+
+    for query in ("幸福小区电梯坏了", "夜市油烟", "拖欠工资"):
+        assert scores(single, query, since=300.0) == scores(batch, query, since=300.0)
+    assert single.query("1795号楼" + TEXTS[0], k=1) == batch.query("1795号楼" + TEXTS[0], k=1)
+    single.retain(range(0, len(texts), 2))
+    batch.retain(range(0, len(texts), 2))
+    assert scores(single, "夜市油烟") == scores(batch, "夜市油烟")
+    assert {i for i, _ in single.query("夜市油烟", k=50)} <= set(range(0, len(texts), 2))
