@@ -80,7 +80,10 @@ def preload(env, count):
     from hotline.app import create_app
 
     os.environ.update(env)
-    app = create_app(type("Preload", (ProductionConfig,), {"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]}))
+    # The settings as the workers see them: the config module may have been read before env was set.
+    app = create_app(type("Preload", (ProductionConfig,), {"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
+                                                           "SECRET_KEY": env["SECRET_KEY"],
+                                                           "HOTLINE_MODEL_DIR": env["HOTLINE_MODEL_DIR"]}))
     store_tickets(app, count)
 
 
