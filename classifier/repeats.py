@@ -148,11 +148,27 @@ def _load_kinds(path=KINDS_FILE):
 
 
 KINDS = _load_kinds()
+# The kinds' words by their first character: a text is searched only for the words that start with one
+# of its own characters (a few dozen of the 250).
+def _by_first_character(kinds):
+    found = {}
+    for name, words in kinds:
+        for word in words:
+            found.setdefault(word[0], []).append((word, name))
+    return found
+
+
+_KIND_WORDS_BY_FIRST = _by_first_character(KINDS)
 
 
 def problem_kinds(text):
     """The problem kinds a text mentions (a frozenset of kind names)."""
-    return frozenset(name for name, words in KINDS if any(w in text for w in words))
+    found = set()
+    for char in set(text):
+        for word, name in _KIND_WORDS_BY_FIRST.get(char, ()):
+            if name not in found and word in text:
+                found.add(name)
+    return frozenset(found)
 
 
 _NOT_TOPIC = re.compile(r"^(?:[a-z]?\d+[a-z]?|[a-z])$")
@@ -166,14 +182,16 @@ def analyze(text, extra_places=(), places=None):
     return Doc(text, places, problem_kinds(text), dict(terms))
 
 
-def place_strength(shared, query_places, other_places):
+def place_strength(shared, query_places, other_places, ours=None):
     """How narrowly the shared place names (cores) place both calls at one spot, 0–1.
 
     A name counts as the wider of what it is in either call (东湖村 in one, 东湖街道 in the other: a
     street); a call that only mentions a name takes the other's reading of it. Two calls that each
-    name an estate but share only a road are in two estates: no shared place.
+    name an estate but share only a road are in two estates: no shared place. `ours`, the query's
+    places as {core: kind}, may be given by a caller that weighs many candidates.
     """
-    ours, theirs = {p.core: p.kind for p in query_places}, {p.core: p.kind for p in other_places}
+    ours = {p.core: p.kind for p in query_places} if ours is None else ours
+    theirs = {p.core: p.kind for p in other_places}
 
     def weight(core):
         kinds = [k for k in (ours.get(core), theirs.get(core)) if k] or ["estate"]
@@ -199,6 +217,7 @@ class Vocabulary:
 
     def __init__(self, idf_texts=()):
         self._ids = {}
+        self._words = {}  # word → (feature id, IDF): one look-up per word of a query
         self._lock = threading.Lock()
         documents = [set(analyze(t).terms) for t in idf_texts]
         n = len(documents)
@@ -220,8 +239,12 @@ class Vocabulary:
         """(feature ids, weights) of a Doc: the words (sublinear TF × IDF) scaled to norm √(1 − KIND_SHARE),
         the problem kinds to norm √KIND_SHARE, so that the dot product of two vectors is
         (1 − KIND_SHARE) × word cosine + KIND_SHARE × kind cosine."""
-        words = {self._id("w:" + w): (1 + math.log(c)) * self._idf.get(w, self._unseen_idf)
-                 for w, c in doc.terms.items()}
+        words = {}
+        for word, count in doc.terms.items():
+            entry = self._words.get(word)
+            if entry is None:
+                entry = self._words.setdefault(word, (self._id("w:" + word), self._idf.get(word, self._unseen_idf)))
+            words[entry[0]] = (1 + math.log(count)) * entry[1]
         kinds = {self._id("k:" + k): 1.0 for k in doc.kinds}
         ids, values = [], []
         for block, share in ((words, 1 - KIND_SHARE), (kinds, KIND_SHARE)):
@@ -284,10 +307,11 @@ class RepeatIndex:
         self._lock = threading.Lock()
         self._ids, self._times, self._places, self._alive = [], [], [], []
         self._row_of = {}
-        self._postings = {}  # place core → [row, …] in order of adding
+        self._postings = {}  # place core → its rows in order of adding (a _Growing array)
         self._kind = {}      # place core → kind
-        self._starts = frozenset()  # the first two characters of every place core
-        self._lengths = ()           # the lengths of the place cores
+        # The first two characters of every place core → the lengths of the cores that start so. Changed in
+        # place: known_places() only looks values up, which a concurrent change cannot disturb.
+        self._starts = {}
         # The rows' topic vectors, flat, and per row its id, time and whether it is still open: arrays
         # that grow by doubling, so that adding one call costs its own size, not the index's.
         self._indptr = _Growing(np.int64, [0])
@@ -307,6 +331,7 @@ class RepeatIndex:
         docs = [analyze(t) for t in texts]
         vectors = [self.vocabulary.vector(d) for d in docs]
         with self._lock:
+            posted = {}  # place core → the rows of this batch that name it
             for id_, time_, doc, vector in zip(ids, times, docs, vectors, strict=True):
                 row = len(self._ids)
                 self._ids.append(int(id_))
@@ -316,15 +341,18 @@ class RepeatIndex:
                 self._row_of[int(id_)] = row
                 for place in doc.places:
                     if place.core not in self._kind:
-                        # For known_places(): the names, their first two characters and their lengths
-                        # (new sets each time, so that a query reading the old ones is not disturbed).
                         self._kind[place.core] = place.kind
-                        if place.core[:2] not in self._starts:
-                            self._starts = self._starts | {place.core[:2]}
-                        if len(place.core) not in self._lengths:
-                            self._lengths = tuple(sorted({*self._lengths, len(place.core)}))
-                    self._postings.setdefault(place.core, []).append(row)
+                        lengths = self._starts.get(place.core[:2], ())
+                        if len(place.core) not in lengths:
+                            self._starts[place.core[:2]] = tuple(sorted((*lengths, len(place.core))))
+                    posted.setdefault(place.core, []).append(row)
                 self._pending.append(vector)
+            for core, rows in posted.items():
+                postings = self._postings.get(core)
+                if postings is None:
+                    self._postings[core] = _Growing(np.int64, rows)
+                else:
+                    postings.extend(rows)
             self._flush()
 
     def _flush(self):
@@ -370,13 +398,15 @@ class RepeatIndex:
     def known_places(self, text):
         """The place names seen in indexed calls that occur in `text` (core → kind)."""
         found = {}
-        starts, lengths, kinds = self._starts, self._lengths, self._kind
+        starts, kinds = self._starts, self._kind
         for start in range(len(text) - 1):
-            if text[start:start + 2] in starts:
+            lengths = starts.get(text[start:start + 2])
+            if lengths:
                 for length in lengths:
-                    kind = kinds.get(text[start:start + length])
+                    name = text[start:start + length]
+                    kind = kinds.get(name)
                     if kind is not None:
-                        found[text[start:start + length]] = kind
+                        found[name] = kind
         return found
 
     def _analyze_query(self, text):
@@ -399,11 +429,10 @@ class RepeatIndex:
         with self._lock:
             indptr, flat_features, flat_weights = self._indptr.view(), self._features.view(), self._weights.view()
             alive, times, width = self._alive_rows, self._time_rows, max(len(self.vocabulary), self._max_feature + 1)
-            postings = {key: np.asarray(self._postings[key][-MAX_POSTING:], np.int64)
-                        for key in keys if key in self._postings}
+            postings = [self._postings[key].view()[-MAX_POSTING:] for key in keys if key in self._postings]
         if not postings:
             return []
-        rows = _union(list(postings.values()))
+        rows = _union(postings)
         keep = alive[rows]
         if since is not None:
             keep &= times[rows] >= since
@@ -417,18 +446,12 @@ class RepeatIndex:
         # Only a candidate similar enough in topic can be a repeat: the places are weighed for the closest.
         close = np.flatnonzero(topics >= MIN_TOPIC)
         close = close[np.argsort(-topics[close], kind="stable")[:CLOSEST * k]]
-        shared_of = {}
-        closest = rows[close].tolist()
-        for key, posted in postings.items():
-            posted = set(posted.tolist())
-            for row in closest:
-                if row in posted:
-                    shared_of.setdefault(row, set()).add(key)
-        found = []
+        found, ours = [], {p.core: p.kind for p in doc.places}
         for row, topic in zip(rows[close].tolist(), topics[close].tolist(), strict=True):
-            shared = shared_of[row]
             their_places = self._places[row]
-            score = combine(topic, place_strength(shared, doc.places, their_places))
+            # A row is posted under each of its own place cores: what it shares is those among the keys.
+            shared = keys.intersection(p.core for p in their_places)
+            score = combine(topic, place_strength(shared, doc.places, their_places, ours))
             if score is not None:
                 kinds = {p.core: p.kind for p in their_places}
                 best = max(shared, key=lambda core: (PLACE_WEIGHTS[kinds.get(core, "estate")], len(core)))

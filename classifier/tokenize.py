@@ -9,6 +9,7 @@ text in a thousand or fewer (ties between equally likely cuts of a repeated char
 cuts.
 """
 
+import functools
 import logging
 import re
 import threading
@@ -83,12 +84,18 @@ def _load():
 
 def tokenize(text):
     """Split text into lower-cased words, dropping stopwords, spaces and punctuation."""
-    segmenter, stopwords = _load()
+    return list(_cut(*_load(), text))
+
+
+# An intake reads one text several times (the routing model, then the repeat search): the latest cuts are
+# kept, per segmenter.
+@functools.lru_cache(maxsize=64)
+def _cut(segmenter, stopwords, text):
     # HMM guessing of unknown words stays off: it slows cutting and adds no measurable accuracy, as
     # the character n-grams beside these words already cover the words it would guess.
-    return [
+    return tuple(
         word
         for word in (w.strip().lower() for w in segmenter.cut(text, False))
         # isalnum() answers for the usual all-Chinese word at once; mixed words like "c++" need the loop.
         if word and word not in stopwords and (word.isalnum() or any(c.isalnum() for c in word))
-    ]
+    )
