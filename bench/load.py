@@ -189,13 +189,15 @@ def main():
     parser.add_argument("--users", default="16,64")
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     url = prepare_database(args.database, work)
     port = free_port()
     env = os.environ | {"HOTLINE_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": url,
                         "HOTLINE_MODEL_DIR": str(work / "models"), "HOTLINE_PORT": str(port),
-                        "HOTLINE_WORKERS": str(args.workers), "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics"),
+                        "HOTLINE_WORKERS": str(args.workers), "HOTLINE_THREADS": str(args.threads),
+                        "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics"),
                         "HOTLINE_LOGIN_LIMIT": "1000 per minute", "OMP_NUM_THREADS": "1"}
     gunicorn = None
     try:
@@ -217,7 +219,7 @@ def main():
         signed = sign_in(port)
         for scenario in SCENARIOS:  # every worker loads its models and fills its caches first
             run_locust(port, scenario, 8, 5, texts, work, signed, warm_up=True)
-        print(f"{args.database}, {args.preload:,} tickets preloaded, gunicorn with {args.workers} workers, "
+        print(f"{args.database}, {args.preload:,} tickets preloaded, gunicorn with {args.workers} workers × {args.threads} threads, "
               f"{args.seconds} s per scenario")
         for users in (int(u) for u in args.users.split(",")):
             results = {s: run_locust(port, s, users, args.seconds, texts, work, signed) for s in SCENARIOS}

@@ -5,6 +5,10 @@ from pathlib import Path
 
 bind = f"{os.environ.get('HOTLINE_HOST', '127.0.0.1')}:{os.environ.get('HOTLINE_PORT', '8000')}"
 workers = int(os.environ.get("HOTLINE_WORKERS", "2"))
+# Threads per worker (gthread when more than one): a request waiting on the database leaves its core to
+# another thread of the same worker, and every worker holds (and keeps up to date) its own models and
+# similarity index, so fewer workers with threads do less of that twice.
+threads = int(os.environ.get("HOTLINE_THREADS", "1"))
 # No access log of gunicorn's own: the app writes one JSON line per request, with its request id
 # (hotline/observability.py).
 accesslog = None

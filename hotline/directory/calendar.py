@@ -2,6 +2,7 @@
 by admins (a day at a time or a year's arrangement from a CSV file), every change audited and
 queued for the deadline recompute job."""
 import csv
+import functools
 import io
 import re
 import threading
@@ -70,11 +71,17 @@ WORKING_HOURS = "working_hours"
 
 def _stamp():
     """What changes when an admin edits the calendar or the working hours: one query a request."""
-    return db.session.execute(select(
+    return db.session.execute(_stamp_query()).one()
+
+
+@functools.cache
+def _stamp_query():
+    # Built once: constructing the three subqueries cost more than running them.
+    return select(
         select(func.count(CalendarYear.year)).scalar_subquery(),
         select(func.max(CalendarYear.updated_at)).scalar_subquery(),
         select(func.max(Setting.updated_at)).scalar_subquery(),
-    )).one()
+    )
 
 
 def work_calendar():

@@ -65,6 +65,14 @@ class TicketIndex:
     def current(self, now):
         """In a request: the index with every ticket created since the last look, or None
         while it waits for the maintainer."""
+        if self.maintained:
+            # One query: the rows after the last one indexed. Whether the table shrank (a restore) is
+            # the maintainer's question, every few seconds, not every request's.
+            with self.lock:
+                if self.index is None or self.stale:
+                    return None
+                self.last_id = self._add_rows(self.last_id, now)
+                return self.index
         newest = db.session.scalar(select(db.func.max(Ticket.id))) or 0
         with self.lock:
             # A table that shrank (restored from a backup) invalidates what we indexed.
@@ -103,6 +111,13 @@ class TicketIndex:
 
     def maintain_once(self, now):
         """The maintainer's round: build when missing or stale, else prune when due."""
+        if self.index is not None and not self.stale:
+            indexed = self.last_id  # read first: requests may index newer rows meanwhile
+            newest = db.session.scalar(select(db.func.max(Ticket.id))) or 0
+            db.session.commit()
+            if newest < indexed:  # the table shrank (restored from a backup): what we indexed is wrong
+                with self.lock:
+                    self.stale = True
         if self.index is None or self.stale:
             self.build(now)
             if self.maintained:
