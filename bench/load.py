@@ -219,8 +219,8 @@ def main():
         signed = sign_in(port)
         for scenario in SCENARIOS:  # every worker loads its models and fills its caches first
             run_locust(port, scenario, 8, 5, texts, work, signed, warm_up=True)
-        print(f"{args.database}, {args.preload:,} tickets preloaded, gunicorn with {args.workers} workers × {args.threads} threads, "
-              f"{args.seconds} s per scenario")
+        print(f"{args.database}, {args.preload:,} tickets preloaded, gunicorn with {args.workers} workers × "
+              f"{args.threads} threads, {args.seconds} s per scenario")
         for users in (int(u) for u in args.users.split(",")):
             results = {s: run_locust(port, s, users, args.seconds, texts, work, signed) for s in SCENARIOS}
             for scenario in SCENARIOS:

@@ -42,7 +42,10 @@ HOLDOUT4 = CORPUS / "holdout4.csv"
 # A fifth, written and frozen before the fifth round, before any code, corpus or README had been read (its
 # lines then brought to the project's convention: self-harm 110, a person in the water 120).
 HOLDOUT5 = CORPUS / "holdout5.csv"
-HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5)
+# A sixth, written and frozen before the sixth round, before any code, corpus or README had been read, in
+# the project's line convention from the start: callers' voices and settings unlike the earlier sets.
+HOLDOUT6 = CORPUS / "holdout6.csv"
+HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6)
 LEVELS = ("normal", "urgent", "emergency")
 # What a person reads for each transfer_hint code.
 TRANSFER_LINES = {"110": "公安110", "119": "消防119", "120": "急救120", "gas": "燃气公司抢修电话"}
@@ -63,9 +66,13 @@ CUES = {
                     "红光|通红|糊味|窜红|引着|呛人|噼里啪啦|蹿起来|窜起来|往上蹿|往上窜|冒红|亮光|蓝光|熏黑|炸开|"
                     "轰的一声|轰一声|轰地一声|白烟|灰烟|烟雾|滚滚|"
                     # Round 5: a fire told by what burns ("车厢在烧", "一点点往外烧").
-                    "烧塑料|塑料烧|往外翻黑|往外涌|火一下子|一闪一闪|厢在烧|车在烧|房在烧|屋在烧|楼在烧|往外烧|烧过来|越烧越|越来越旺|喷火|蹿火|窜火"),
+                    "烧塑料|塑料烧|往外翻黑|往外涌|火一下子|一闪一闪|厢在烧|车在烧|房在烧|屋在烧|楼在烧|往外烧|烧过来|越烧越|越来越旺|喷火|蹿火|窜火|"
+                    # Round 6: a fire told by how it caught ("燃起来了", "锯末堆着起来了", "草棚子点着了").
+                    "燃起来|着起来|点着了"),
     "shock": ("120", "触电|电到|被电|电击|电打|电倒|吸住|吸着|粘在线|粘在电|弹出去|弹开|身子一挺|带电|电麻|"
-                     "弹到地上|弹倒|弹了出去|往后倒|往后一倒|碰到电线|碰到高压线|碰到了电线|碰到上面的线|碰到头顶上的线"),
+                     "弹到地上|弹倒|弹了出去|往后倒|往后一倒|碰到电线|碰到高压线|碰到了电线|碰到上面的线|碰到头顶上的线|"
+                     # Round 6.
+                     "触到线"),
     "self_harm": ("110", "不想活|活不下去|活着没意思|轻生|自杀|跳楼|跳河|跳江|跳下|往下跳|要跳|割腕|割手腕|割了手|"
                          "割自己|划自己|寻死|想死|去死|一死了之|了结|结束生命|结束自己|安眠药|遗书|撑不下去|上吊|割脉|"
                          "喝药|吞药|想不开|活够了|不想拖累|"
@@ -73,7 +80,10 @@ CUES = {
                          "熬不住|熬不下去|挂好了|解脱|世界再见|最后一次给|交代后事|后事|不用管我|不用管她|不用管他|"
                          "往手腕|手腕上|下辈子|活腻|托付|拜托了|上天台|"
                          # Round 5: a farewell, a ledge.
-                         "说再见|添麻烦|别找我|别找他|别找她|药都吃了|用不着了|照顾好你妈|照顾好妈|抵着自己|胳膊上划|就不疼了|在窗台上|坐在窗台|站在窗台|天台边上|楼顶边上|边上坐着|腿在外面"),
+                         "说再见|添麻烦|别找我|别找他|别找她|药都吃了|用不着了|照顾好你妈|照顾好妈|抵着自己|胳膊上划|就不疼了|在窗台上|坐在窗台|站在窗台|天台边上|楼顶边上|边上坐着|腿在外面|"
+                         # Round 6: an end of life said in other words, a ledge, a walk into the water.
+                         "寻短见|短见|撑不住了|说声对不起|再也不见|顶的边上|边边上|两条腿晃|脚悬|悬在外面|翻出了栏杆|"
+                         "往海里走|别救|安定片|这辈子就这样|手腕流血"),
     "violence": ("110", "刀|砍|捅|扎了|打人|打架|打我|打起来|打伤|打倒|被打|斗殴|群架|行凶|见血|抢|杀|棍|钢管|砖头|"
                         "砸门|砸店|砸车|砸头|摔东西|砸东西|勒住|绑|家暴|追着|威胁|闯进|进贼|拉上车|"
                         "撬门|撬锁|撬窗|在撬|撬开|强行|拽进|拽上|拖上|拖进|围殴|殴打|劫持|人质|持刀|砍伤|捅伤|刺伤|打砸|"
@@ -81,30 +91,43 @@ CUES = {
                         "踢门|踹门|蒙着脸|蒙脸|蒙面|扇耳光|不放人|往墙上撞|顶着我|同归于尽|一起死|拎着刀|拿着刀|"
                         "抱着别人|不让下车|往山里开|往郊外开|不让我出去|不让我走|不让她走|不让他走|不让我下车|拖到|拖走|"
                         # Round 5: what a weapon is, what an attacker says.
-                        "匕首|锤子|锄头|斧头|甩棍|弹弓|抡|砸人|砸医生|收拾我|收拾你|不准出来|不准走"),
+                        "匕首|锤子|锄头|斧头|甩棍|弹弓|抡|砸人|砸医生|收拾我|收拾你|不准出来|不准走|"
+                        # Round 6: a gun, a captive, a threat with petrol or a lighter.
+                        "枪|押到|后备箱|被人关|铁锹|抄起|吓唬人|汽油|打火机|就点了|惨叫|哭喊|"
+                        "往车里塞|烧死|把人打|打得满脸"),
     "traffic": ("120", "车祸|撞|追尾|翻车|车翻|刮倒|碾|轧|车底|顶翻|怼上|碰倒|甩出去|挂着|拖出去|倒车|车轮|车冲进|"
                         "溜车|带倒|顶飞|别了一下|"
                         # Round 5: a vehicle overturned or gone off the road.
-                        "翻到沟|翻进沟|翻沟|翻下|翻到路|冲下桥|扎到桥|冲出护栏|冲破护栏|撞飞|飞出去"),
+                        "翻到沟|翻进沟|翻沟|翻下|翻到路|冲下桥|扎到桥|冲出护栏|冲破护栏|撞飞|飞出去|"
+                        # Round 6.
+                        "侧翻|挂倒|轮子底下"),
     "trapped": ("119", "被困|困在|困人|困了|困住|锁住|夹住|关在|锁在|反锁|卡在|卡住|出不来|出不去|下不来|上不来|"
                        "打不开|拉不开|扣上|拔不出|周围全是水|水漫|下不去|迷路|迷了路|四面都是水|被水围|被洪水|推不开|夹在|挤在|"
                        "半道上|半空中|下不了山|走不出去|出不了山|困在山|没过|往家里灌|灌进家|到膝盖|齐腰|开不出去|出口找不到|"
-                       "回不来|水涨上来"),
+                       "回不来|水涨上来|"
+                       # Round 6: a lift or a cable car stopped halfway, a camp cut off by a flash flood.
+                       "停在半截|停在半空|山洪围|被山洪|卡着了|卡着"),
     "collapse": ("119", "倒塌|坍塌|塌方|塌陷|塌了|要塌|压塌|垮|墙倒|楼倒|房倒|架倒|架子倒|滑坡|泥石流|被埋|"
                         "埋了|压住|压在|砸到|砸伤|掉下来|裂缝|裂开|桥断|扑过来|冲平|房梁|冲开一个|冲开了|决堤|溃堤|往村里灌|"
                         "往屋里灌|陷下去|地面往下沉|顶往下沉|板往下沉|楼往下沉|砸下来|砸中|滑下来|冲下来|冲倒|推倒|压着|"
                         "塌下来|塌下去|埋到|埋住|埋在土|埋在下|埋在里|埋在废|哗啦一下|房子倒|屋子倒|房子塌|整个掉下|阳台掉|冲出一个口子|冲出口子|决口|溃坝"),
     "poisoning": ("120", "中毒|上吐下泻|呕吐|吐了|在吐|都吐|拉肚子|腹泻|农药|老鼠药|误食|误吃|误喝|吃错药|当水喝|"
                          "有毒|毒气|蘑菇|刺鼻|误吞|吞下去|当茶|当糖|当饮料|喝了几口|喝了一口|喝了两口|一大把|想吐|恶心|"
-                         "黄烟|烧炭|炭盆|清洁剂|洁厕|凝珠|杀虫|除草|发麻|消毒液|洗衣液|洗洁精|消毒水|喝了半瓶"),
+                         "黄烟|烧炭|炭盆|清洁剂|洁厕|凝珠|杀虫|除草|发麻|消毒液|洗衣液|洗洁精|消毒水|喝了半瓶|"
+                         # Round 6.
+                         "白雾|当糖豆|打药|打农药"),
     "drowning": ("120", "溺水|落水|掉进|掉到|掉下去|掉河|滑下去|冲走|卷到|沉下去|淹|扑腾|漂在|"
                         "不会游泳|吐水|冲到水里|到水里|冲进水|冲进河|冲进湖|冲进塘|冲进池|被水冲|被冲到|"
                         "开进河|开进江|开进湖|开进水|开到河里|没上来|沉底|里挣扎|露头|没冒|趴在水面|被浪|浪卷|浪打|在挣扎|"
                         "水里挣扎|水上漂|浪过来|一沉一浮|滑进水|滑到水|捞上来|一上一下|"
-                        "漂着|冰窟窿|掉冰"),
+                        "漂着|冰窟窿|掉冰|"
+                        # Round 6: pulled out, slid in, swum out, floating.
+                        "拽上来|拖上来|滑进去|浮着|掉海里|游出去|冲下去|被冲下|在往下沉"),
     "gas": ("gas", "煤气|煤器|燃气|天然气|液化气|漏气|泄漏|泄露|臭鸡蛋味|喷气|冒气|臭味|跑气|嗤嗤|嘶嘶|哧哧|臭蛋|咝咝|"
                    "呲呲|管子脱|管子断|管子挖|管子坏|挖断了管|挖破了管|坏鸡蛋|臭鸡蛋|"
-                   "喷白气|往外喷气|气罐子|阀门坏|阀门关不上"),
+                   "喷白气|往外喷气|气罐子|阀门坏|阀门关不上|"
+                   # Round 6.
+                   "气罐|冒白气|调压站"),
     "medical": ("120", "晕|昏|鱼刺卡住|倒地|倒下|倒在|躺在地|躺地|不省人事|没反应|叫不醒|叫不应|不醒|没意识|抽搐|抽筋|"
                        "口吐白沫|卡住喉咙|卡在喉咙|卡喉咙|卡在嗓子|卡住嗓子|呼吸|喘不|没气|没有呼吸|没了呼吸|没呼吸|没有心跳|没心跳|没有意识|没了意识|没有知觉|没有反应|没了反应|发紫|心跳|心脏|胸口疼|胸闷|中风|嘴歪|流血|出血|是血|满头|血流|血止不住|"
                        "摔|噎|过敏|中暑|休克|救护车|急救|不动了|动不了|呻吟|受伤|晕厥|骨折|烫伤|烧伤|大出血|羊水破|要生了|"
@@ -114,12 +137,19 @@ CUES = {
                        "脑袋一歪|叫也不应|发烫|说胡话|两眼发直|一抽一抽|眼前发黑|见红|打滚|软了|眼睛往上翻|眼往上翻|牙关|一头栽|"
                        # Round 5: a person down, told by what a caller sees.
                        "人倒了|叫他也不应|叫她也不应|叫他不应|叫她不应|脸发白|不说话了|眼睛闭着|不吭声|"
-                       "脸朝下|头朝下|卷住|扎穿|扯掉|切掉|捂不住|烫了|疼得直|站都站不起来|烧到四十|一直在抖|绞着疼|血水|淌血|旁边有血|地上有血|人趴在|趴在地|贴着地|躺着一个人"),
+                       "脸朝下|头朝下|卷住|扎穿|扯掉|切掉|捂不住|烫了|疼得直|站都站不起来|烧到四十|一直在抖|绞着疼|血水|淌血|旁边有血|地上有血|人趴在|趴在地|贴着地|躺着一个人|"
+                       # Round 6: a person down or hurt, told by what a caller sees; bites and stings; choking
+                       # said with 着 ("噎着了", not a fire's "着了").
+                       "就倒了|一下就倒|趴着不动|起不来了|叫不起来|叫也叫不动|叫不动|眼睛不睁|说不出话|说不利索|"
+                       "天旋地转|身子没劲|乌青|发乌|迷迷糊糊|开始迷糊|绞痛|肚子绞|冒冷汗|出冷汗|蛇咬|毒蛇|蛰了|捂着胸口|抓着胸口|"
+                       "歪在|扎进|戳出来|皮都掉|绞进|卷进|头破了|噎着"),
     # A person, most often a child or an old person with dementia, gone missing: the police search,
     # unless anything else is said (a child missing by the river goes to 120).
     "missing": ("110", "没影|不见了|没回来|没到家|联系不上|不认识的人|找不到了|走丢|走失|失踪|没回家|一转头|一转眼|"
                         "走散|人就没了|人没到|跑出去了|下落不明|到处找|找都找不到|找遍了|少了一个|一眨眼|找了一圈|没消息|"
-                        "没一点消息|电话关机|手机关机|回家的路|没人答应"),
+                        "没一点消息|电话关机|手机关机|回家的路|没人答应|"
+                        # Round 6.
+                        "一转身|没一点音信|没来过|找不着了|找不着"),
     "electricity": ("119", "电线|电缆|插座|插头|插线板|配电|电表箱|电箱|变压器|高压线|漏电|短路"),
     "help": (None, "救命|救人|快来|出人命|死人|危险"),
     # Everyday words that contain a danger word ("打不着火") and say none: matched first, they hide it.
@@ -128,7 +158,13 @@ CUES = {
                     # A stick that freed a person from a live wire, a hole poked at, germs killed, a face gone red.
                     "木棍|里捅|捅墙|杀菌|杀毒|杀价|憋得通红|脸通红|满脸通红|"
                     # "眼睛看不见了" is a poisoning or an eye, not a person gone; "打火打不着" is a leak, not a fire.
-                    "看不见|看不清|打火打不着"),
+                    "看不见|看不清|打火打不着|"
+                    # Round 6: tools and games named 枪; a door forced open to save someone.
+                    "水枪|喷枪|焊枪|射钉枪|枪手|测温枪|体温枪|气枪|枪战|撞开门|撞开了门|把门撞开|"
+                    # "蹲着起来一下子就软了" is a person getting up, not a fire catching.
+                    "蹲着起|坐着起|躺着起|站着起|"
+                    # Round 6: rubbish tipped, a wall soaked soft, an e-bike (not electricity), an illness long had.
+                    "被人倒|倒垃圾|泡软|被电动车|被电瓶车|被电车|脑梗后遗症|中风后遗症|有脑梗|有高血压"),
 }
 _KIND_OF = {word: kind for kind, (_, words) in reversed(CUES.items()) for word in words.split("|")}
 _PRECEDENCE = {kind: rank for rank, kind in enumerate(CUES)}
@@ -139,19 +175,34 @@ _PERSON_DOWN = re.compile("晕倒|晕过去|晕了过去|昏倒|昏迷|昏过去
 _FALLING = {"掉下来"}
 _FELL = re.compile("从[^，。！？；,.!?;\\s]{0,8}(掉|摔|跌|坠)")
 # A wire that came down: whatever else it does, the police close the road ("电线刮断了", "断了的电线").
-_WIRE_DOWN = re.compile("(电|压)线[^，。！？；,.!?;\\s]{0,6}(断|掉|落|垂|吹下|刮下|搭在)|(断|掉|落)[了下来的]{1,3}电线|"
+_WIRE_DOWN = re.compile("(电|压)线[^，。！？；,.!?;\\s]{0,6}(断|掉|落|垂|吹下|刮下|扯下|拉下|搭在|耷)|"
+                        "电线杆[^，。！？；,.!?;\\s]{0,6}倒|线被[^，。！？；,.!?;\\s]{0,4}(挂断|刮断|扯断|撞断|压断)|(断|掉|落)[了下来的]{1,3}电线|"
                         "刮断的电线|吹断的电线|线(耷拉|落到|掉在|横在|搭在|挂断|扯断|刮断|吹断|掉水|掉进水|泡在|落水)|电线杆倒|"
                         "杆子倒了")
 # Water nearby: a person gone missing there, or fallen in there, needs the ambulance; fallen into a pit, a well
 # or a cellar, the fire brigade gets them out.
-_WATER = re.compile("河|江|湖|塘|海|水库|水边|水池|泳池|池子|溪|水里|水中|岸边|码头|都是水|全是水|有水|积水|水很深")
+_WATER = re.compile("河|江|湖|塘|海(?!默)|水库|水边|水池|泳池|池子|溪|水里|水中|岸边|码头|都是水|全是水|"
+                    "有水|积水|水很深|沙滩|浴场|漂流|渠|游泳|游出去|鱼坑|浮着|水面")
+# Fallen from a height with no water named: the ambulance (round 6: "从崖上掉下去了，在下面沟里").
+_HEIGHT = re.compile("崖|楼|架|顶|树|梯|墙|山上|坡上|桥上")
+# Hikers lost or hurt on a mountain: the fire brigade's mountain rescue (round 6).
+_HIKERS = re.compile("驴友|爬山|登山|徒步")
+# A coal stove or charcoal burning indoors: a fire cue beside a person down is carbon monoxide (round 6).
+_STOVE = re.compile("炉|炭|取暖|烤火|蜂窝煤")
+_BLAZE = re.compile("着火|起火|火苗|火光|浓烟|黑烟|大火|烧起来|燃起来|冒烟")
+# Charcoal burnt to keep warm is a poisoning (120); otherwise burning charcoal is self-harm (110).
+_HEATING = re.compile("取暖|烤火|暖和|暖气|炉|冷")
+# A threat to burn or blow up ("提着一桶汽油，说要把我家烧了"): the police, not the fire brigade (round 6).
+_THREAT = re.compile("说要|要把|要烧|威胁|不给|就点|要跟我|一起|同归于尽")
+_SMOKE_SMELL = {"呛人"}
+_THREAT_WORDS = {"汽油", "打火机", "就点了", "同归于尽", "一起死", "烧死"}
 _PIT = re.compile("坑|井|洞|窖|沟|陷")
 # A child climbing out onto a ledge is stuck there, not threatening to jump.
 _CLIMBING = re.compile("爬")
 _CHILD = re.compile("孩|娃|儿子|女儿|宝宝|闺女|小朋友|男孩|女孩|小学生")
 # Stuck in the throat ("果冻卡住了") is choking, 120, not a person trapped.
 _CHOKING = re.compile("吃|喉|嗓|噎|咳|憋|喘|果冻|糖|鱼刺|枣|花生|葡萄|汤圆|年糕|骨头")
-_STUCK = {"卡住", "卡在"}
+_STUCK = {"卡住", "卡在", "卡着了", "卡着"}
 _KIN = re.compile("儿子|女儿|孩子|小孩|娃|闺女|孙子|孙女|老人|老头|老太|爷爷|奶奶|外公|外婆|姥姥|姥爷|爸|妈|"
                   "老公|老婆|媳妇|丈夫|妻子|弟弟|妹妹|哥|姐|学生|痴呆|糊涂|智障|傻子")
 _BY_MISTAKE = {"误食", "误吃", "误喝", "误吞", "吃错药"}
@@ -162,7 +213,9 @@ _LEDGE = {"窗户外", "外沿", "栏杆外"}
 _SYMPTOMS = {"想吐", "恶心", "呕吐", "吐了", "在吐", "都吐", "发麻", "刺鼻"}
 _CHEMICAL = re.compile("化学|化工|农药|毒")
 # An animal in trouble ("猫下不来了", "狗掉进井里了") is not a person in danger.
-_ANIMAL_BEFORE = re.compile(r"(猫|狗|鸟|宠物|鸡|鸭|鹅|羊|牛|猪)[^人孩娃老，。！？；,.!?;\s]{0,6}$")
+# A shed, a pen or a farm named after its animals is a building: "牛棚着了" is a fire (round 6).
+_ANIMAL_BEFORE = re.compile(r"(?<![放养遛喂赶])(猫|狗|鸟|宠物|鸡|鸭|鹅|羊|牛|猪)(?![棚圈舍场栏房厂窝笼])"
+                            r"[^人孩娃老，。！？；,.!?;\s]{0,6}$")
 
 
 def _trie(words):
@@ -192,7 +245,8 @@ _SEVERE = re.compile("快来|快点|赶紧|救命|救人|叫不醒|叫不应|没
 
 _CLAUSE = r"[^，。！？；,.!?;\s]"
 # "没有着火", "不是漏气", "防溺水": the danger is denied or only being prevented.
-_DENIED = re.compile(rf"((没有|没|未|不是|并非|不会|不敢|无人|防止|预防|谨防|避免|以防|慢性){_CLAUSE}{{0,2}}|防)$")
+_DENIED = re.compile(
+    rf"((没有|没|未|(?<!是)不是|并非|不会|不敢|无人|防止|预防|谨防|避免|以防|慢性){_CLAUSE}{{0,2}}|防)$")
 # "随时可能倒塌", "担心以后会漏气", "存在火灾隐患": a hazard worth hurrying, not an emergency under way.
 _HAZARD_BEFORE = re.compile(
     rf"(可能|随时|担心|害怕|怕|容易|险些|差点|如果|一旦|万一|哪天|迟早|以免|难道|会不会|(?<![不可])能){_CLAUSE}{{0,6}}$")
@@ -212,10 +266,12 @@ _MARKERS = {
                        "昨晚|过一次|前几年|那年|多年前|早年|当年|小时候|前阵子|上回|发生过|出过|前天|前两天|大前天|上礼拜|"
                        "上星期|前些日子|前段时间|那会儿"),
     "settled": re.compile("已经(处理|修|灭|救|好|看|醒|赔)|处理完|修好|没事|(?<![写买挂备弄])好了|报销|赔偿|理赔|进度|"
-                          "认定|结果|没人受伤|没有人受伤|没受伤|找到了|救回来|救过来|出院"),
-    "mistaken": re.compile("以为|其实|原来是|弄错|虚惊|不用来"),
+                          "认定|结果|没人受伤|没有人受伤|没受伤|找到了|救回来|救过来|出院|早过去|已经过去"),
+    "mistaken": re.compile("以为|其实|原来是|弄错|虚惊|不用来|是假的|误会"),
     # Told second-hand: a rumour, the news, a post.
-    "hearsay": re.compile("听说|据说|听人说|听邻居说|网上|网友|谣言|传言|传说|朋友圈里|抖音|视频里|新闻|电视上"),
+    "hearsay": re.compile("听说|据说|听人说|听邻居说|网上|网友|谣言|传言|传说|朋友圈里|抖音|视频里|新闻|电视上|"
+                          # Round 6.
+                          "听人讲|听邻居讲|在传|群里传|朋友圈转|报道"),
     "prevent": re.compile("预防|防止|避免|以防|宣传|教育|培训|演练|建议|能不能|希望"),
     "hyperbole": re.compile("得要死|死了|死人|要命|气死|累死|热死|吵死|吓死|逼疯|崩溃|吐血|真想死|想死的心|气得|急得|"
                             "心里|简直|一样|似的|老百姓|快晕|要晕|都快|疯了"),
@@ -226,6 +282,8 @@ _MARKERS = {
     "wear": re.compile("老化|隐患|开裂|锈|年久|破损|松动|歪了|歪得|蛀空|裂纹"),
     "now": re.compile("快来|快点|赶紧|马上|救命|现在|正在|还在|刚才|刚刚|突然|一直"),
     "ask": re.compile("请问|想问|咨询|怎么申请|如何|在哪里|找哪个|是不是要|怎么找"),
+    # A threat ("说不给钱就点了", "说要把我家烧了"): not a service refused (不给) but violence (round 6).
+    "threat": re.compile(rf"不给{_CLAUSE}{{0,8}}就|(说|扬言|威胁)要(把|跟|和|烧|炸|弄死|杀)|同归于尽|一起死"),
 }
 _NEAR_MARKERS = {
     "habitual": re.compile("天天|经常|每天|老是|总是|常常|多次|好几次|每次|每到|一到|长期|常年|屡次|时不时|动不动|"
@@ -306,7 +364,10 @@ def _cues(text, matches=None):
         before, after = text[max(0, match.start() - 10):match.start()], text[match.end():match.end() + 8]
         if _DENIED.search(before):
             state = "denied"
-        elif ((_HYPERBOLE.search(before) and _KIND_OF[match.group()] != "violence") or _HYPERBOLE_AFTER.search(after)
+        elif ((_HYPERBOLE.search(before) and _KIND_OF[match.group()] != "violence"
+               # "像天然气" is what a smell is like, not a simile (round 6).
+               and not (_KIND_OF[match.group()] == "gas" and before.endswith("像")))
+              or _HYPERBOLE_AFTER.search(after)
               or (_KIND_OF[match.group()] == "self_harm" and before.endswith("快"))):
             state = "hyperbole"
         elif _OVER_AFTER.search(after):
@@ -330,19 +391,49 @@ def _line(cues, text):
     by electricity. A wire that came down goes to 110 even when it sparks, unless it put a person down.
     Feeling sick where gas leaks is the leak (gas) unless someone is down. A person missing by the water
     goes to 120; one fallen into a pit or a well with no water named, to 119; a child who climbed out of a
-    window, to 119."""
+    window, to 119. Round 6: a threat to burn (petrol, a lighter) goes to 110; a coal stove or charcoal fire
+    beside a person down to 120; charcoal burnt without heating named to 110 (self-harm); a gas pipe hit by a
+    vehicle with nobody hurt, or a leak that smells acrid, to gas; one pinned under a standing vehicle, or
+    hikers lost on a mountain, to 119; one fallen from a height with no water named to 120; a sign blown over
+    by the wind is not a traffic accident."""
     lined = [cue for cue in cues if CUES[cue.kind][0]]
     live = [cue for cue in lined if cue.state == "live"] or lined
     if not live:
         return "110"
+    # Knocked down by the wind ("大风把广告牌刮倒了"), not by a vehicle (round 6).
+    if "风" in text:
+        live = [cue for cue in live if not (cue.kind == "traffic" and cue.word == "刮倒")] or live
     first = min(live, key=lambda cue: _PRECEDENCE[cue.kind])
     medical = any(cue.kind == "medical" for cue in live)
+    # Round 6: a threat to burn with petrol or a lighter is the police's; a coal stove or charcoal fire beside a
+    # person down is carbon monoxide, 120; a gas pipe hit by a vehicle with nobody hurt is the gas leak.
+    if first.kind == "fire" and _THREAT.search(text) and any(cue.word in _THREAT_WORDS for cue in live) and \
+            not _BLAZE.search(text):
+        return "110"
+    if first.kind == "fire" and _STOVE.search(text) and not _BLAZE.search(text) and (
+            _PERSON_DOWN.search(text) or any(cue.kind in ("medical", "poisoning") for cue in live)):
+        return "120"
+    if first.kind in ("medical", "missing") and _HIKERS.search(text) and any(
+            cue.kind in ("missing", "trapped") for cue in live):
+        return "119"
+    if first.kind == "traffic" and not medical and any(cue.kind == "gas" for cue in live):
+        return "gas"
+    # A leak that smells acrid ("嗤嗤冒气，味道呛人") is the gas leak, not smoke.
+    if first.kind == "fire" and all(cue.word in _SMOKE_SMELL for cue in live if cue.kind == "fire") and any(
+            cue.kind == "gas" for cue in live):
+        return "gas"
+    # Pinned under a vehicle that is not moving ("升降架落下来，腿被夹在车底下出不来"): the fire brigade frees them.
+    if first.kind == "traffic" and all(cue.word in ("车底", "车轮") for cue in live if cue.kind == "traffic") and \
+            any(cue.kind == "trapped" for cue in live):
+        return "119"
+    if first.kind == "poisoning" and any(cue.word == "烧炭" for cue in live) and not _HEATING.search(text):
+        return "110"
     if first.kind == "gas" and medical and _PERSON_DOWN.search(text):
         return "120"
     if first.kind == "collapse" and (medical or _FELL.search(text)) and all(
             cue.word in _FALLING for cue in live if cue.kind == "collapse"):
         return "120"
-    if first.kind in ("fire", "electricity", "shock") and _WIRE_DOWN.search(text) and not (
+    if first.kind in ("fire", "electricity", "shock", "traffic") and _WIRE_DOWN.search(text) and not (
             medical and _PERSON_DOWN.search(text)):
         return "110"
     # A person shocked where something smokes ("弹到地上，身上冒烟") needs the ambulance.
@@ -361,6 +452,8 @@ def _line(cues, text):
     if first.kind == "poisoning" and sick_by_gas and not _PERSON_DOWN.search(text) and not _CHEMICAL.search(text):
         return "gas"
     if first.kind == "missing" and _WATER.search(text):
+        return "120"
+    if first.kind == "drowning" and not _WATER.search(text) and _FELL.search(text) and _HEIGHT.search(text):
         return "120"
     if first.kind == "drowning" and _PIT.search(text) and not _WATER.search(text):
         return "119"

@@ -23,6 +23,8 @@ HOLDOUT3_SHA256 = "e191711792acabb488a7c08d51a37df51b6a43e49bd63569fcb0be523ee0d
 HOLDOUT4_SHA256 = "b38ed0e4a9e6ee294fae1363f4d0e7f3eb85e64022901097fc073c50721a0647"
 # The fifth, written before the fifth round, before any code, corpus or README had been read.
 HOLDOUT5_SHA256 = "d70d2507ceee066d787eb5ecf754004decc4641f85f638d4ed889db862d612fe"
+# The sixth, written before the sixth round, before any code, corpus or README had been read.
+HOLDOUT6_SHA256 = "9bd9da55fd29bbef153480fa3470637a2378aa369478e516670c2483555a796e"
 
 
 @pytest.mark.parametrize("text, line", [
@@ -93,6 +95,24 @@ def test_round_five_line_corrections(text, line):
 
 
 @pytest.mark.parametrize("text, line", [
+    ("他拎着一桶汽油站在店门口，说不给钱就把店烧了", "110"),  # a threat to burn: the police
+    ("屋里生着煤炉子，一家人早上都叫不醒", "120"),            # a coal stove, people down: carbon monoxide
+    ("一辆货车把路边的燃气管撞断了，呼呼往外喷气", "gas"),     # a gas pipe hit, nobody hurt: the leak
+    ("我弟一个人在车里烧炭，发消息说对不起", "110"),            # charcoal burnt alone: self-harm
+    ("屋里烧炭取暖，老人早上叫不醒", "120"),                    # charcoal burnt for warmth: poisoning
+    ("采药的老汉从崖上掉下去了，在沟底叫", "120"),              # fallen from a height, no water
+    ("孩子吃糖卡着了，脸憋得发紫", "120"),                      # stuck in the throat, said with 卡着
+    ("修车的时候千斤顶滑了，师傅被压在车底出不来", "119"),      # pinned under a car that is not moving
+    ("几个驴友爬山走丢了，有一个摔伤了腿走不了", "119"),        # hikers lost on a mountain
+    ("台风把电线扯下来了，横在马路上", "110"),                  # a wire pulled down
+    ("我儿子在海边游出去就没回来", "120"),                      # gone by the sea (沙滩, 海边, 游泳 are water)
+])
+def test_round_six_line_corrections(text, line):
+    flag = detect(text)
+    assert (flag.level, flag.transfer_hint) == ("emergency", line)
+
+
+@pytest.mark.parametrize("text, line", [
     ("配电箱旁边修线的师傅一下子倒在地上，叫不醒", "120"),  # electricity that put a person down: a shock
     ("孩子在湖边玩，一会儿工夫人不见了", "120"),            # missing by the water
     ("老大爷走着走着掉进路边施工的深坑里了", "119"),        # fallen into a pit, no water named
@@ -156,6 +176,10 @@ def test_danger_denied_prevented_past_or_exaggerated_is_normal(text):
     ("关了总阀，不敢打火", {"打火": "denied"}),
     ("小狗掉进井里了，在里面叫", {"掉进": "animal"}),   # an animal in trouble, not a person
     ("孩子掉进井里了", {"掉进": "live"}),
+    ("是不是煤气漏了", {"煤气": "live"}),                 # 是不是 doubts, it does not deny (round 6)
+    ("楼道里一股味，像天然气", {"天然气": "live"}),        # what a smell is like, not a simile
+    ("村西头的羊圈着了", {"着了": "live"}),                # a pen named after its animals is a building
+    ("放牛的老汉被困在河中间", {"被困": "live"}),          # a cowherd is a person
 ])
 def test_each_cue_is_read_in_its_context(text, states):
     assert {cue.word: cue.state for cue in urgency._cues(text)} == states
@@ -264,8 +288,9 @@ def test_the_corpus_has_enough_emergencies_and_look_alikes_without_repeats():
 @pytest.mark.parametrize("path, sha256, least", [(HOLDOUT, HOLDOUT_SHA256, 60), (HOLDOUT2, HOLDOUT2_SHA256, 80),
                                                  (HOLDOUT3, HOLDOUT3_SHA256, 120),
                                                  (urgency.HOLDOUT4, HOLDOUT4_SHA256, 150),
-                                                 (urgency.HOLDOUT5, HOLDOUT5_SHA256, 165)],
-                         ids=["holdout", "holdout2", "holdout3", "holdout4", "holdout5"])
+                                                 (urgency.HOLDOUT5, HOLDOUT5_SHA256, 165),
+                                                 (urgency.HOLDOUT6, HOLDOUT6_SHA256, 180)],
+                         ids=["holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6"])
 def test_the_held_out_sets_are_frozen_and_disjoint_from_the_training_corpus(path, sha256, least):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
     held_out = _rows(path)
