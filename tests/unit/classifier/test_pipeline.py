@@ -1,13 +1,28 @@
 """The scikit-learn pipeline and the text it reads."""
 
 import pickle
+from collections import Counter
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
-from classifier.pipeline import NBLinearSVC, TextFeatures, analyze, build_pipeline, compose_text, headline
+from classifier.pipeline import (
+    NBLinearSVC,
+    TextFeatures,
+    TicketPipeline,
+    analyze,
+    build_pipeline,
+    compose_text,
+    headline,
+)
+from classifier.tokenize import tokenize
+
+# Texts a model of the fixture has not seen: n-grams it knows, n-grams it does not, none, no text at all.
+UNSEEN = ["小区物业乱收费，物业公司不管事\n城东区", "老板拖欠工资不发", "公交车太挤 ，  司机态度差", "ｘｙｚ", "", "\n"]
 
 
 def test_compose_text_joins_the_non_empty_fields():
@@ -59,6 +74,65 @@ def test_analyze_tags_word_char_and_headline_ngrams():
     grams = analyze("噪音扰民\n夜里", ["word", "char", "headline"], (1, 1), (2, 2))
     assert "w:噪音扰民" in grams and "c:噪音" in grams and "c:民 " in grams and "h:扰民" in grams
     assert "h:夜里" not in grams
+
+
+def test_analyze_lists_each_blocks_ngrams_shorter_first_in_order_of_position():
+    assert analyze("噪音扰民\n夜里", ["headline"], (1, 1), (1, 2)) == [
+        "h:噪", "h:音", "h:扰", "h:民", "h:噪音", "h:音扰", "h:扰民"]
+    assert analyze("Ab  c", ["char"], (1, 1), (2, 3)) == ["c:ab", "c:b ", "c: c", "c:ab ", "c:b c"]
+    text = "小区物业乱收费，物业公司不管事"
+    words = tokenize(text)
+    assert analyze(text, ["word", "headline"], (1, 2), (3, 3)) == (
+        [f"w:{w}" for w in words] + [f"w:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+        + [f"h:{text[i:i + 3]}" for i in range(len(text) - 2)])
+
+
+def test_transform_builds_the_vectorizers_own_matrix(tickets):
+    features = TextFeatures().fit(tickets[0])
+    texts = UNSEEN + tickets[0]
+    built, expected = features._tfidf(texts), features.vectorizer_.transform(texts)
+    assert built.has_sorted_indices and built.shape == expected.shape
+    np.testing.assert_array_equal(built.indptr, expected.indptr)
+    np.testing.assert_array_equal(built.indices, expected.indices)
+    np.testing.assert_array_equal(built.data, expected.data)
+    # Each row holds the sublinear tf times the idf of every n-gram the vectorizer knows.
+    vocabulary, idf = features.vectorizer_.vocabulary_, features.vectorizer_.idf_
+    counts = Counter(gram for gram in features.vectorizer_.analyzer(UNSEEN[0]) if gram in vocabulary)
+    row = built[0].toarray()[0]
+    assert {column for column in np.flatnonzero(row)} == {vocabulary[gram] for gram in counts}
+    for gram, n in counts.items():
+        assert row[vocabulary[gram]] == pytest.approx((1 + np.log(n)) * idf[vocabulary[gram]])
+    assert built[4].nnz == 0 and features.transform([""]).nnz == 0
+
+
+def _two_labels(tickets):
+    texts, labels = tickets
+    kept = [i for i, label in enumerate(labels) if label in ("物业管理", "欠薪")]
+    return [texts[i] for i in kept], [labels[i] for i in kept]
+
+
+@pytest.mark.parametrize("case", ["default", "held-out slice", "plain svm", "two labels"])
+def test_ticket_pipeline_probabilities_are_scikit_learns_bit_for_bit(tickets, case):
+    texts, labels = _two_labels(tickets) if case == "two labels" else tickets
+    pipeline = build_pipeline(**({"nb_scaling": False} if case == "plain svm" else {}))
+    if case == "held-out slice":  # as train() calibrates from 50,000 texts on
+        pipeline.set_params(classifier__cv=StratifiedShuffleSplit(1, test_size=8, random_state=0),
+                            classifier__ensemble=True)
+    pipeline.fit(texts, labels)
+    assert isinstance(pipeline, TicketPipeline)
+    for batch in (UNSEEN + texts, UNSEEN[:1], [""]):
+        fast = pipeline.predict_proba(batch)
+        np.testing.assert_array_equal(fast, Pipeline.predict_proba(pipeline, batch))
+        np.testing.assert_allclose(fast.sum(axis=1), 1)
+    assert list(pipeline.predict(UNSEEN[:2])) == list(pipeline.classes_[pipeline.predict_proba(UNSEEN[:2]).argmax(1)])
+
+
+def test_ticket_pipeline_leaves_other_classifiers_to_scikit_learn(tickets):
+    pipeline = build_pipeline(calibration="sigmoid").fit(*tickets)
+    np.testing.assert_array_equal(pipeline.predict_proba(UNSEEN), Pipeline.predict_proba(pipeline, UNSEEN))
+    restored = pickle.loads(pickle.dumps(build_pipeline().fit(*tickets)))
+    assert isinstance(restored, TicketPipeline)
+    np.testing.assert_array_equal(restored.predict_proba(UNSEEN), Pipeline.predict_proba(restored, UNSEEN))
 
 
 def test_nb_scaling_chooses_the_classifier():
