@@ -27,7 +27,7 @@ from operator import itemgetter
 
 from flask import current_app
 from sqlalchemy import String, bindparam, column, delete, func, inspect, select, table, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.directory.calendar import load_calendar, work_calendar
@@ -220,21 +220,6 @@ def _upsert(names):
     return text(sql).bindparams(*(bindparam(name, type_=target.c[name].type) for name in columns))
 
 
-def _add(bind, names, target=None):
-    """INSERT of one row's counters `names` into `target` (the table's model by default), adding them
-    to the row's when it exists."""
-    target = ReportDay.__table__ if target is None else target
-    return _insert_adding({"postgresql": postgresql, "sqlite": sqlite}[bind.dialect.name], target, names)
-
-
-def _insert_adding(dialect, target, names):
-    stmt = dialect.insert(target)
-    return stmt.on_conflict_do_update(
-        index_elements=[target.c[n] for n in KEY],
-        set_={name: target.c[name] + stmt.excluded[name] for name in names},
-    )
-
-
 def rebuild(connection, chunk=20000):
     """Recount the whole table from the tickets through `connection` (migrations 0006 and 0012, bulk loads)."""
     inspector = inspect(connection)
@@ -287,8 +272,7 @@ def _flush(connection, pending, done, counters=COUNTERS):
     if connection.dialect.name == "postgresql":
         _copy_adding(connection, names, counters, rows)
         return
-    compiled = _add(connection, counters, table(ReportDay.__tablename__, *map(column, names))).compile(
-        dialect=connection.dialect)
+    compiled = _upsert(counters).compile(dialect=connection.dialect)
     if compiled.positional:
         assert tuple(compiled.positiontup) == names
     else:
