@@ -16,7 +16,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import aliased
 
 from classifier.pipeline import compose_text
@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 INLINE_BUILD_LIMIT = 5000
 # How often the maintainer looks whether the index needs building or pruning.
 MAINTAIN_POLL_SECONDS = 5
+# PostgreSQL hands out ids at INSERT, so a ticket may commit after one with a higher id that was
+# already indexed. An id missing below the newest seen is looked for again, with the rows after it,
+# until it appears or this long has passed (an insert rolled back leaves its id unused for good).
+GAP_SECONDS = 120
+# A jump in ids wider than this is not transactions overtaking one another (a sequence moved on, rows
+# deleted): such holes are not looked for.
+GAP_SPAN = 1000
 
 
 class TicketIndex:
@@ -53,6 +60,7 @@ class TicketIndex:
         self.prune_seconds = app.config["HOTLINE_SIMILAR_PRUNE_SECONDS"]
         self.index, self.repeats, self.last_id, self.pruned_at = None, None, 0, 0.0
         self.maintained, self.stale = False, False
+        self.gaps = {}  # id not yet visible -> when it was first missed (time.monotonic())
         self.lock = threading.Lock()
         self._idf_texts = None
 
@@ -81,7 +89,7 @@ class TicketIndex:
         if needs_build and not self.maintained and self._open_count(now) <= INLINE_BUILD_LIMIT:
             self.build(now)
         with self.lock:
-            if self.index is not None and not self.stale and newest > self.last_id:
+            if self.index is not None and not self.stale and (newest > self.last_id or self.gaps):
                 self.last_id = self._add_rows(self.last_id, now)
             return None if self.stale else self.index
 
@@ -93,13 +101,18 @@ class TicketIndex:
             select(Ticket.id, Ticket.subject, Ticket.content, Ticket.address, Ticket.created_at)
             .where(Ticket.id <= newest, *self._recent_open(now)).order_by(Ticket.id)
         ).all()
+        # The newest ids of any state: those missing below `newest` may belong to transactions
+        # still open, to be looked for again (see GAP_SECONDS).
+        visible = set(db.session.scalars(select(Ticket.id).where(Ticket.id > newest - GAP_SPAN)))
         if self.maintained:
             # The maintainer's own read ends here, so that SQLite's lock is free while it vectorises.
             db.session.commit()
         self._index_rows(index, repeats, rows)
+        clock = time.monotonic()
+        gaps = {i: clock for i in range(max(newest - GAP_SPAN + 1, 1), newest) if i not in visible}
         with self.lock:
-            self.index, self.repeats = index, repeats
-            self.last_id, self.pruned_at, self.stale = newest, time.monotonic(), False
+            self.index, self.repeats, self.gaps = index, repeats, gaps
+            self.last_id, self.pruned_at, self.stale = newest, clock, False
 
     def prune(self, now):
         """Drop closed and expired tickets: a list of ids from the table, no re-vectorising."""
@@ -135,16 +148,34 @@ class TicketIndex:
         return Ticket.created_at >= now - self.window, Ticket.state.in_(OPEN_STATES)
 
     def _add_rows(self, after_id, now):
+        """Index the rows after `after_id` and those of earlier gaps that appeared; returns the
+        newest id seen. Called with the lock held."""
         # Only the primary key narrows the newest rows well: filtered by time and state as well,
         # SQLite's planner may walk one of those indexes instead, over the whole window.
-        rows = db.session.execute(
-            select(Ticket.id, Ticket.subject, Ticket.content, Ticket.address, Ticket.created_at, Ticket.state)
-            .where(Ticket.id > after_id).order_by(Ticket.id)
-        ).all()
+        columns = (Ticket.id, Ticket.subject, Ticket.content, Ticket.address, Ticket.created_at, Ticket.state)
+        query = select(*columns).where(Ticket.id > after_id)
+        if self.gaps:
+            # A union, not an OR: SQLite walks the whole table for `id > ? OR id IN (…)`.
+            query = union_all(query, select(*columns).where(Ticket.id.in_(list(self.gaps))))
+        rows = db.session.execute(query.order_by(Ticket.id.name)).all()
         since = now - self.window
         self._index_rows(self.index, self.repeats,
                          [r for r in rows if r.created_at >= since and r.state in OPEN_STATES])
-        return rows[-1].id if rows else after_id
+        return self._note_gaps(after_id, [r.id for r in rows])
+
+    def _note_gaps(self, after_id, seen):
+        """Forget the gaps now filled or too old, remember the new ones; returns the newest id."""
+        clock, gaps = time.monotonic(), self.gaps
+        expected = after_id + 1
+        for ticket_id in seen:
+            gaps.pop(ticket_id, None)
+            if ticket_id >= expected:
+                if ticket_id - expected <= GAP_SPAN:
+                    gaps.update(dict.fromkeys(range(expected, ticket_id), clock))
+                expected = ticket_id + 1
+        for ticket_id in [i for i, missed in gaps.items() if clock - missed > GAP_SECONDS]:
+            del gaps[ticket_id]
+        return max(after_id, expected - 1)
 
     @staticmethod
     def _index_rows(index, repeats, rows):

@@ -3,7 +3,8 @@ import gc
 import threading
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, literal, select
+from sqlalchemy import text as text_sql
 
 from hotline import refresh
 from hotline.directory.models import Category, Department
@@ -306,3 +307,63 @@ def test_suggestions_carry_the_catalogues_assisting_departments(api, active_mode
     suggestion = response.json
     assert suggestion["departments"][0]["code"] == "district_west"
     assert [d["code"] for d in suggestion["assisting_departments"]] == ["housing"]
+
+
+def _copy_of_ticket(connection, template_id, new_id, number):
+    """INSERT … SELECT of a ticket under another id and number, in `connection`'s own transaction."""
+    table = Ticket.__table__
+    names = [c.name for c in table.columns]
+    values = [literal(new_id) if n == "id" else literal(number) if n == "number" else table.c[n] for n in names]
+    connection.execute(table.insert().from_select(names, select(*values).where(table.c.id == template_id)))
+
+
+def test_a_ticket_that_commits_after_a_newer_one_is_indexed_all_the_same(api, active_model, app):
+    """PostgreSQL hands out ids at INSERT: a ticket may commit after one with a higher id was indexed."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: its ids always become visible in order")
+    from hotline.routing import similar
+
+    text = "湖滨街道滨江花园北门的路灯坏了半个月，晚上一片漆黑"
+    body = {"content": "湖滨街道滨江花园北门路灯坏了半个多月，晚上黑漆漆的"}
+    template = api("operator1").post("/tickets", json=ticket_data(content=text)).json
+    template_id = db.session.scalar(select(Ticket.id).where(Ticket.number == template["number"]))
+    api("operator1").post("/classify", json=body)
+    index = similar.ticket_index()
+    index.maintained = True
+    db.session.rollback()
+    with db.engine.connect() as slow:
+        # A second caller's intake: its id taken, its transaction not yet committed.
+        late_id = slow.scalar(text_sql("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))"))
+        _copy_of_ticket(slow, template_id, late_id, "LATE-1")
+        newer = api("operator1").post("/tickets", json=ticket_data(content=text + "，请尽快修")).json["number"]
+        db.session.rollback()
+        assert index.current(utcnow()) is index.index and index.last_id > late_id
+        assert late_id in index.gaps
+        slow.commit()
+    db.session.rollback()
+    index.current(utcnow())
+    assert late_id not in index.gaps
+    offered = {s["number"] for s in api("operator1").post("/classify", json=body).json["similar"]}
+    assert {"LATE-1", newer, template["number"]} <= offered
+
+
+def test_an_id_that_never_appears_is_looked_for_a_while_only(api, active_model, app, monkeypatch):
+    from hotline.routing import similar
+
+    api("operator1").post("/tickets", json=ticket_data(content="湖滨街道滨江花园北门的路灯坏了半个月"))
+    api("operator1").post("/classify", json={"content": "滨江花园北门路灯坏了"})
+    index = similar.ticket_index()
+    index.maintained = True
+    db.session.rollback()
+    newest = index.last_id
+    # Ids after the newest indexed one, as if an insert had been rolled back between them.
+    assert index._note_gaps(newest, [newest + 2, newest + 5]) == newest + 5
+    assert set(index.gaps) >= {newest + 1, newest + 3, newest + 4}
+    assert index._note_gaps(newest + 5, [newest + 3]) == newest + 5  # a late one appears
+    assert newest + 3 not in index.gaps and newest + 1 in index.gaps
+    assert index._note_gaps(newest + 5, [newest + 5 + similar.GAP_SPAN + 2]) == newest + similar.GAP_SPAN + 7
+    assert newest + 6 not in index.gaps  # a jump this wide is not transactions overtaking each other
+    clock = similar.time.monotonic()
+    monkeypatch.setattr(similar.time, "monotonic", lambda: clock + similar.GAP_SECONDS + 1)
+    index._note_gaps(index.last_id, [])
+    assert newest + 1 not in index.gaps and not any(i <= newest + 4 for i in index.gaps)
