@@ -45,7 +45,10 @@ HOLDOUT5 = CORPUS / "holdout5.csv"
 # A sixth, written and frozen before the sixth round, before any code, corpus or README had been read, in
 # the project's line convention from the start: callers' voices and settings unlike the earlier sets.
 HOLDOUT6 = CORPUS / "holdout6.csv"
-HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6)
+# A seventh, written and frozen before the seventh round's changes, its texts kept away from the corpus (no text
+# sharing more than 35 % of its character pairs with a training text): the line chooser's fair test.
+HOLDOUT7 = CORPUS / "holdout7.csv"
+HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7)
 LEVELS = ("normal", "urgent", "emergency")
 # What a person reads for each transfer_hint code.
 TRANSFER_LINES = {"110": "公安110", "119": "消防119", "120": "急救120", "gas": "燃气公司抢修电话"}
@@ -68,11 +71,15 @@ CUES = {
                     # Round 5: a fire told by what burns ("车厢在烧", "一点点往外烧").
                     "烧塑料|塑料烧|往外翻黑|往外涌|火一下子|一闪一闪|厢在烧|车在烧|房在烧|屋在烧|楼在烧|往外烧|烧过来|越烧越|越来越旺|喷火|蹿火|窜火|"
                     # Round 6: a fire told by how it caught ("燃起来了", "锯末堆着起来了", "草棚子点着了").
-                    "燃起来|着起来|点着了"),
+                    "燃起来|着起来|点着了|"
+                    # Round 7, from grouped-CV misses.
+                    "全是烟|都是烟"),
     "shock": ("120", "触电|电到|被电|电击|电打|电倒|吸住|吸着|粘在线|粘在电|弹出去|弹开|身子一挺|带电|电麻|"
                      "弹到地上|弹倒|弹了出去|往后倒|往后一倒|碰到电线|碰到高压线|碰到了电线|碰到上面的线|碰到头顶上的线|"
                      # Round 6.
-                     "触到线"),
+                     "触到线|"
+                     # Round 7.
+                     "手粘在"),
     "self_harm": ("110", "不想活|活不下去|活着没意思|轻生|自杀|跳楼|跳河|跳江|跳下|往下跳|要跳|割腕|割手腕|割了手|"
                          "割自己|划自己|寻死|想死|去死|一死了之|了结|结束生命|结束自己|安眠药|遗书|撑不下去|上吊|割脉|"
                          "喝药|吞药|想不开|活够了|不想拖累|"
@@ -83,7 +90,9 @@ CUES = {
                          "说再见|添麻烦|别找我|别找他|别找她|药都吃了|用不着了|照顾好你妈|照顾好妈|抵着自己|胳膊上划|就不疼了|在窗台上|坐在窗台|站在窗台|天台边上|楼顶边上|边上坐着|腿在外面|"
                          # Round 6: an end of life said in other words, a ledge, a walk into the water.
                          "寻短见|短见|撑不住了|说声对不起|再也不见|顶的边上|边边上|两条腿晃|脚悬|悬在外面|翻出了栏杆|"
-                         "往海里走|别救|安定片|这辈子就这样|手腕流血"),
+                         "往海里走|别救|安定片|这辈子就这样|手腕流血|"
+                         # Round 7: out on an air-conditioner unit.
+                         "外机上"),
     "violence": ("110", "刀|砍|捅|扎了|打人|打架|打我|打起来|打伤|打倒|被打|斗殴|群架|行凶|见血|抢|杀|棍|钢管|砖头|"
                         "砸门|砸店|砸车|砸头|摔东西|砸东西|勒住|绑|家暴|追着|威胁|闯进|进贼|拉上车|"
                         "撬门|撬锁|撬窗|在撬|撬开|强行|拽进|拽上|拖上|拖进|围殴|殴打|劫持|人质|持刀|砍伤|捅伤|刺伤|打砸|"
@@ -94,7 +103,9 @@ CUES = {
                         "匕首|锤子|锄头|斧头|甩棍|弹弓|抡|砸人|砸医生|收拾我|收拾你|不准出来|不准走|"
                         # Round 6: a gun, a captive, a threat with petrol or a lighter.
                         "枪|押到|后备箱|被人关|铁锹|抄起|吓唬人|汽油|打火机|就点了|惨叫|哭喊|"
-                        "往车里塞|烧死|把人打|打得满脸"),
+                        "往车里塞|烧死|把人打|打得满脸|"
+                        # Round 7.
+                        "打孩子"),
     "traffic": ("120", "车祸|撞|追尾|翻车|车翻|刮倒|碾|轧|车底|顶翻|怼上|碰倒|甩出去|挂着|拖出去|倒车|车轮|车冲进|"
                         "溜车|带倒|顶飞|别了一下|"
                         # Round 5: a vehicle overturned or gone off the road.
@@ -149,7 +160,9 @@ CUES = {
                         "走散|人就没了|人没到|跑出去了|下落不明|到处找|找都找不到|找遍了|少了一个|一眨眼|找了一圈|没消息|"
                         "没一点消息|电话关机|手机关机|回家的路|没人答应|"
                         # Round 6.
-                        "一转身|没一点音信|没来过|找不着了|找不着"),
+                        "一转身|没一点音信|没来过|找不着了|找不着|"
+                        # Round 7.
+                        "没见到人"),
     "electricity": ("119", "电线|电缆|插座|插头|插线板|配电|电表箱|电箱|变压器|高压线|漏电|短路"),
     "help": (None, "救命|救人|快来|出人命|死人|危险"),
     # Everyday words that contain a danger word ("打不着火") and say none: matched first, they hide it.
@@ -208,7 +221,13 @@ _KIN = re.compile("儿子|女儿|孩子|小孩|娃|闺女|孙子|孙女|老人|�
 _BY_MISTAKE = {"误食", "误吃", "误喝", "误吞", "吃错药"}
 # Locked in by oneself, bleeding or silent: self-harm, 110, not a person trapped.
 _SELF_LOCKED = re.compile("把自己(反)?(锁|关)|自己反锁")
-_LEDGE = {"窗户外", "外沿", "栏杆外"}
+_LEDGE = {"窗户外", "外沿", "栏杆外", "外机上"}
+# Round 7: a body part caught in a machine or a gap and still held there is the fire brigade's, unless it is torn.
+_CAUGHT = {"卷进", "绞进", "卷住"}
+_STILL_CAUGHT = re.compile("缝|卡|拔不出|拿不出|出不来|停不下来")
+_TORN = re.compile("血|断|扯掉|掉一块|皮")
+# Round 7: a person gone since yesterday is still gone: 昨天 then dates the start, not a past event.
+_RECENT = re.compile("昨天|昨晚|前天|前两天")
 # Feeling sick where gas smells is the gas leak itself, unless someone is down.
 _SYMPTOMS = {"想吐", "恶心", "呕吐", "吐了", "在吐", "都吐", "发麻", "刺鼻"}
 _CHEMICAL = re.compile("化学|化工|农药|毒")
@@ -239,7 +258,9 @@ def _trie(words):
 
 _CUE = re.compile(_trie(_KIND_OF))
 # What says an emergency is under way rather than told about: the model weighs it, it decides nothing.
-_LEAK = re.compile("漏|泄|味|嘶|喷|冒气|呛|熏")
+_LEAK = re.compile("漏|泄|味|嘶|喷|冒气|呛|熏|"
+                   # Round 7: a leak seen or heard ("冒白气", "哧哧响", "抹了肥皂水就冒泡").
+                   "白气|哧|嗤|咝|呲|冒泡|往外冒")
 _SEVERE = re.compile("快来|快点|赶紧|救命|救人|叫不醒|叫不应|没反应|不动了|没有呼吸|没气|昏迷|不省人事|很多血|是血|"
                      "血止不住|火很大|烧起来|出不来|打不开|冲走|沉下去|被埋|压住|还在|正在|一直在")
 
@@ -249,7 +270,7 @@ _DENIED = re.compile(
     rf"((没有|没|未|(?<!是)不是|并非|不会|不敢|无人|防止|预防|谨防|避免|以防|慢性){_CLAUSE}{{0,2}}|防)$")
 # "随时可能倒塌", "担心以后会漏气", "存在火灾隐患": a hazard worth hurrying, not an emergency under way.
 _HAZARD_BEFORE = re.compile(
-    rf"(可能|随时|担心|害怕|怕|容易|险些|差点|如果|一旦|万一|哪天|迟早|以免|难道|会不会|(?<![不可])能){_CLAUSE}{{0,6}}$")
+    rf"(可能|随时|担心|害怕|怕|容易|险些|差点|如果|一旦|万一|哪天|迟早|以免|难道|会不会|(?<![不可还])能){_CLAUSE}{{0,6}}$")
 # "冒了一下火花就没了", "着了一下就灭了": over by the time of the call.
 _OVER_AFTER = re.compile(rf"^{_CLAUSE}{{0,4}}(就没了|就灭了|就停了|就好了|又好了|被扑灭|扑灭了|灭掉了)")
 _HAZARD_AFTER = re.compile(rf"^{_CLAUSE}{{0,3}}(隐患|风险|危险|的可能|怎么办)")
@@ -259,7 +280,8 @@ _SUSPECTED = re.compile(rf"(可能|怕是|恐怕){_CLAUSE}{{0,6}}$")
 # ("好像着火了" is a caller unsure of a fire, not a simile).
 _HYPERBOLE = re.compile(rf"(得{_CLAUSE}{{0,2}}(快要|快|要)|(?<![好就])像|跟|我真的要|我都要|我快要|"
                         rf"(头|脑袋|脑子|心|肺)都快?要)$")
-_HYPERBOLE_AFTER = re.compile(rf"^{_CLAUSE}{{0,3}}(一样|似的)")
+# Round 7: "吵得我心脏病都要犯了", the strong word after the cue.
+_HYPERBOLE_AFTER = re.compile(rf"^{_CLAUSE}{{0,3}}(一样|似的|都要犯|都快要犯|都快犯)")
 # Whole-text evidence the character n-grams see only piecemeal.
 _MARKERS = {
     "past": re.compile("去年|前年|上个?月|上周|上次|前几天|前些天|之前|以前|曾经|几年前|那次|那起|那场|昨天|"
@@ -286,8 +308,9 @@ _MARKERS = {
     "threat": re.compile(rf"不给{_CLAUSE}{{0,8}}就|(说|扬言|威胁)要(把|跟|和|烧|炸|弄死|杀)|同归于尽|一起死"),
 }
 _NEAR_MARKERS = {
-    "habitual": re.compile("天天|经常|每天|老是|总是|常常|多次|好几次|每次|每到|一到|长期|常年|屡次|时不时|动不动|"
-                           "一下雨|一下大雨|每逢"),
+    "habitual": re.compile("天天|经常|每天|老是|总是|常常|多次|好几次|每次|每到|一到|长期|常年|屡次|时不时|"
+                           # Round 7: 一动不动 is a person down, not a habit.
+                           "(?<!一)动不动|好几回|一下雨|一下大雨|每逢"),
     "suspected": re.compile("好像|怀疑|是不是|可能是|估计"),
     "commerce": re.compile("卖|销售|摆摊|经营|商家|店家|网购|执照|售后"),
     "jam": re.compile("堵车|拥堵|堵得|堵了|堵住|塞车"),
@@ -395,7 +418,9 @@ def _line(cues, text):
     beside a person down to 120; charcoal burnt without heating named to 110 (self-harm); a gas pipe hit by a
     vehicle with nobody hurt, or a leak that smells acrid, to gas; one pinned under a standing vehicle, or
     hikers lost on a mountain, to 119; one fallen from a height with no water named to 120; a sign blown over
-    by the wind is not a traffic accident."""
+    by the wind is not a traffic accident. Round 7: a hand or foot caught in a machine or a gap and still held
+    there, not torn, to 119. (A learned line model was tried again in round 7 and lost to these rules in grouped
+    cross-validation: see README.)"""
     lined = [cue for cue in cues if CUES[cue.kind][0]]
     live = [cue for cue in lined if cue.state == "live"] or lined
     if not live:
@@ -444,6 +469,9 @@ def _line(cues, text):
         return "120"
     if first.kind == "trapped" and _SELF_LOCKED.search(text) and medical:
         return "110"
+    if first.kind == "medical" and all(cue.word in _CAUGHT for cue in live if cue.kind == "medical") and \
+            _STILL_CAUGHT.search(text) and not _TORN.search(text):
+        return "119"
     # Electricity that put a person down ("修电闸的人倒在地上") is a shock, whatever else is said.
     if first.kind == "electricity" and medical:
         return "120"
@@ -482,6 +510,8 @@ def _signals(cues, text):
     # A person gone ("我儿子一眨眼就没影了"), not a parcel or a cat ("快递不见了").
     if any(cue.kind == "missing" and cue.state == "live" for cue in cues) and _KIN.search(text):
         found["person_missing"] = 1.0
+        if "past" in found and not _MARKERS["past"].search(_RECENT.sub("", text)):
+            del found["past"]
     if _WIRE_DOWN.search(near):
         found["wire_down"] = 1.0
     # "燃气表走得快": the fuel is named, but nothing leaks or smells.
