@@ -85,6 +85,11 @@ class Config:
     HOTLINE_SCHEDULER_STALE_SECONDS = _env_int("HOTLINE_SCHEDULER_STALE_SECONDS", 300)
     # Webhook deliveries: how long one POST may wait for the receiver's answer (hotline/webhooks/).
     HOTLINE_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("HOTLINE_WEBHOOK_TIMEOUT_SECONDS", 5))
+    # Networks webhooks may go to although they are not public (comma-separated CIDRs, e.g.
+    # 10.20.0.0/16): a city's own receivers often sit on its 10.x network. None by default: every
+    # private, loopback, link-local … address is refused (hotline/webhooks/addresses.py).
+    HOTLINE_WEBHOOK_ALLOWED_NETWORKS = [
+        n.strip() for n in os.environ.get("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", "").split(",") if n.strip()]
     # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto/-Host; 0: none.
     HOTLINE_TRUSTED_PROXIES = _env_int("HOTLINE_TRUSTED_PROXIES", 0)
     # Browser origins allowed to call the API (comma-separated, e.g. https://app.city.gov.cn);

@@ -7,7 +7,7 @@ from hotline.auth.access import roles_required, token_required
 from hotline.extensions import db
 from hotline.tickets import schemas as parsing
 from hotline.tickets.workflow import Role
-from hotline.webhooks import endpoints
+from hotline.webhooks import addresses, endpoints
 from hotline.webhooks.schemas import (
     DeliveryPage,
     DeliveryQuery,
@@ -19,6 +19,8 @@ from hotline.webhooks.schemas import (
 )
 
 bp = Blueprint("webhooks_api", __name__)
+# A wrong HOTLINE_WEBHOOK_ALLOWED_NETWORKS stops the app at start, naming the entry, not a request later.
+bp.record_once(lambda state: addresses.networks(state.app.config.get(addresses.SETTING)))
 
 PATH = {"endpoint_id": "推送地址 ID"}
 

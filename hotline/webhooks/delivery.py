@@ -14,22 +14,40 @@ anything is posted, so two schedulers never send one row twice, and no transacti
 a receiver takes its time (on SQLite that would hold up every workflow write). A sender that dies
 after posting leaves its claim to expire and the row is sent again: receivers deduplicate on
 X-Hotline-Delivery, which is the same on every attempt.
+
+Destination (addresses.py): each attempt resolves the host and checks every address it gets (no
+internal addresses, unless HOTLINE_WEBHOOK_ALLOWED_NETWORKS lists them), then connects to those
+checked addresses themselves, with the URL's host name in Host, in TLS SNI and as the name the
+certificate must bear. A second DNS answer (DNS rebinding) never decides where the body goes, and
+no proxy from the environment does either. A refusal is a failed attempt like an unreachable one.
 """
 import hashlib
 import hmac
 import json
+import os
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 from uuid import uuid4
 
-import requests
+import requests.certs
+import urllib3
 from flask import current_app
 from sqlalchemy import or_, select, update
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 
 from hotline.extensions import db
+from hotline.webhooks import addresses
 from hotline.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 # The wait after the 1st, 2nd … failed attempt; after the last one the delivery is given up.
@@ -75,11 +93,13 @@ def deliver_due(now):
     if not outgoing:
         return {"claimed": 0}
     timeout = current_app.config["HOTLINE_WEBHOOK_TIMEOUT_SECONDS"]
+    allowed = addresses.networks(current_app.config.get(addresses.SETTING))
     queues = defaultdict(list)
     for item in outgoing:
         queues[item.endpoint_id].append(item)
     with ThreadPoolExecutor(max_workers=min(SENDERS, len(queues))) as pool:
-        answered = [pair for pairs in pool.map(lambda queue: _send_in_turn(queue, timeout), queues.values())
+        answered = [pair for pairs in pool.map(lambda queue: _send_in_turn(queue, timeout, allowed),
+                                               queues.values())
                     for pair in pairs]
     summary = Counter(_record(item, answer, now, claim) for item, answer in answered)
     summary["deferred"] = _release(claim)
@@ -87,11 +107,11 @@ def deliver_due(now):
     return {"claimed": len(outgoing), **+summary}  # unary + drops the outcomes that did not occur
 
 
-def _send_in_turn(queue, timeout):
+def _send_in_turn(queue, timeout, allowed=()):
     """[(item, answer)] for one endpoint's rows in order, stopping at the first it could not reach."""
     answered = []
     for item in queue:
-        answer = post(item, timeout)
+        answer = post(item, timeout, allowed)
         answered.append((item, answer))
         if answer.status_code is None:
             break
@@ -136,27 +156,71 @@ def signature(secret, timestamp, body):
     return "sha256=" + mac.hexdigest()
 
 
-def post(item, timeout):
-    """One attempt: the receiver's status, or why there was none. Never raises for the network."""
+def post(item, timeout, allowed=()):
+    """One attempt: the receiver's status, or why there was none. Never raises for the network.
+
+    `allowed`: the networks of HOTLINE_WEBHOOK_ALLOWED_NETWORKS (addresses.networks)."""
     body, timestamp = body_of(item.payload), str(int(time.time()))
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                "X-Hotline-Event": item.event, "X-Hotline-Delivery": item.delivery_id,
                "X-Hotline-Timestamp": timestamp, "X-Hotline-Signature": signature(item.secret, timestamp, body)}
     try:
-        # Redirects are not followed: the signed body goes to the registered address or nowhere.
-        with requests.post(item.url, data=body, headers=headers, timeout=(min(3.0, timeout), timeout),
-                           allow_redirects=False, stream=True) as response:
-            code = response.status_code
-    except requests.Timeout:
-        return Answer(None, f"超时：{timeout:g} 秒内没有响应")
-    except requests.ConnectionError as exc:
+        target = addresses.target(item.url, allowed)  # resolved once, here, and checked
+    except addresses.Refused as exc:
+        return Answer(None, _short(str(exc)))
+    try:
+        code = _send(target, item.url, body, headers, timeout)
+    except NewConnectionError as exc:  # before ConnectTimeoutError: urllib3 derives it from that
         return Answer(None, _short(f"连接失败：{exc}"))
-    except requests.RequestException as exc:
+    except (ConnectTimeoutError, ReadTimeoutError, TimeoutError):
+        return Answer(None, f"超时：{timeout:g} 秒内没有响应")
+    except (SSLError, ProtocolError, ConnectionError) as exc:
+        return Answer(None, _short(f"连接失败：{exc}"))
+    except (HTTPError, OSError, ValueError) as exc:
         return Answer(None, _short(f"发送失败：{exc}"))
     if 200 <= code < 300:
         return Answer(code, None)
     moved = "（不跟随重定向）" if 300 <= code < 400 else ""
     return Answer(code, f"接收方返回 HTTP {code}{moved}")
+
+
+def _send(target, url, body, headers, timeout):
+    """POST to the checked addresses in turn (the next only when nothing could be sent to one), with
+    the URL's own host in Host; returns the status code, or raises urllib3's error."""
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = {**headers, "Host": parts.netloc}
+    limits = urllib3.Timeout(connect=min(3.0, timeout), read=timeout)
+    failed = None
+    for address in target.addresses:
+        try:
+            with _pool(target, address, limits) as pool:
+                # Redirects are not followed: the signed body goes to the registered address or nowhere.
+                response = pool.urlopen("POST", path, body=body, headers=headers, redirect=False, retries=False,
+                                        preload_content=False, assert_same_host=False)
+                response.close()
+                return response.status
+        except (NewConnectionError, ConnectTimeoutError) as exc:  # not connected: nothing was sent
+            failed = exc
+    raise failed  # target() gives at least one address
+
+
+def _pool(target, address, limits):
+    """A one-connection pool to `address` (an IP): TLS speaks to, and checks the certificate of, the
+    URL's host name, not the address."""
+    if target.scheme != "https":
+        return urllib3.HTTPConnectionPool(address, target.port, timeout=limits, maxsize=1, retries=False)
+    name = None if target.host == address else target.host
+    return urllib3.HTTPSConnectionPool(address, target.port, timeout=limits, maxsize=1, retries=False,
+                                       cert_reqs="CERT_REQUIRED", server_hostname=name, assert_hostname=target.host,
+                                       **_trusted())
+
+
+def _trusted():
+    """The certificates requests would trust: REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE, a file or a
+    directory), else certifi's bundle."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or requests.certs.where()
+    return {"ca_cert_dir": bundle} if os.path.isdir(bundle) else {"ca_certs": bundle}
 
 
 def _record(item, answer, now, claim):

@@ -1,15 +1,17 @@
 """Registering, changing and reading webhook endpoints (admins); every change leaves an audit row."""
 import secrets
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from hotline.audit import service as audit
-from hotline.errors import Forbidden, NotFound
+from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.tickets import schemas as parsing
 from hotline.tickets.schemas import MAX_ID
 from hotline.tickets.workflow import Role
 from hotline.timeutil import utcnow
+from hotline.webhooks import addresses
 from hotline.webhooks.models import WebhookDelivery, WebhookEndpoint
 from hotline.webhooks.schemas import EndpointChange, EndpointCreate
 
@@ -40,6 +42,7 @@ def create(data, actor, now=None):
     """A new endpoint with a fresh secret; the caller shows the secret once."""
     _check(actor)
     params = parsing.parse(EndpointCreate, data)
+    _check_destination(params.url)
     now = now or utcnow()
     endpoint = WebhookEndpoint(name=params.name, url=params.url, events=list(params.events), active=params.active,
                                secret=new_secret(), created_at=now, updated_at=now)
@@ -53,6 +56,8 @@ def change(endpoint_id, data, actor, now=None):
     _check(actor)
     params = parsing.parse(EndpointChange, data)
     endpoint = get(endpoint_id)
+    if params.url is not None and params.url != endpoint.url:
+        _check_destination(params.url)
     now = now or utcnow()
     before = snapshot(endpoint)
     for name in ("name", "url", "active"):
@@ -109,6 +114,20 @@ def overview():
     latest = {d.endpoint_id: d for d in db.session.scalars(
         select(WebhookDelivery).where(WebhookDelivery.id.in_(latest_ids)))}
     return {e.id: (waiting.get(e.id, 0), latest.get(e.id)) for e in endpoints()}
+
+
+def allowed_networks():
+    """HOTLINE_WEBHOOK_ALLOWED_NETWORKS, parsed (checked when the app starts, webhooks/api.py)."""
+    return addresses.networks(current_app.config.get(addresses.SETTING))
+
+
+def _check_destination(url):
+    """Refuse a URL that is, or resolves to, an internal address (webhooks/addresses.py), in the API's
+    error format and before anything is written; the reason is the message, for the page too."""
+    try:
+        addresses.check_registration(url, allowed_networks())
+    except addresses.Refused as exc:
+        raise InvalidInput(str(exc), details={"url": str(exc)}) from None
 
 
 def _check(actor):
