@@ -72,6 +72,9 @@ class Config:
     HOTLINE_SIMILAR_MIN_SCORE = float(os.environ.get("HOTLINE_SIMILAR_MIN_SCORE", 0.35))
     # How often each worker drops closed and expired tickets from its similarity index.
     HOTLINE_SIMILAR_PRUNE_SECONDS = _env_int("HOTLINE_SIMILAR_PRUNE_SECONDS", 3600)
+    # At most this many open tickets (the newest) in each worker's similarity index: about 8 KB each, so
+    # that a backlog of open tickets cannot exhaust the workers' memory.
+    HOTLINE_SIMILAR_MAX_TICKETS = _env_int("HOTLINE_SIMILAR_MAX_TICKETS", 200_000)
     # How stale what intake reads on every call may be: categories, departments, the dispatch
     # catalogue, the knowledge base and which models are active.
     HOTLINE_ROUTING_REFRESH_SECONDS = _env_int("HOTLINE_ROUTING_REFRESH_SECONDS", 30)

@@ -1,11 +1,12 @@
 """Load benchmark (issue 13): gunicorn with the production settings, driven by locust.
 
-    .venv/bin/python bench/load.py [--database sqlite|postgresql] [--preload 0] [--users 16,64]
-                                   [--seconds 30] [--workers 4]
+    .venv/bin/python bench/load.py [--database sqlite|postgresql] [--preload 0] [--preload-per-day 5000]
+                                   [--users 16,64] [--seconds 30] [--workers 4]
 
 Builds a fresh database (an SQLite file, or a PostgreSQL database of its own on
 HOTLINE_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/postgres), with the demo
-city, the default model and --preload tickets; starts gunicorn (deploy/gunicorn.conf.py,
+city, the default model and --preload tickets (by default a centre's history at 5,000 calls a day:
+a million tickets are 200 days, those older than 10 days finished); starts gunicorn (deploy/gunicorn.conf.py,
 HOTLINE_ENV=production) on bench/load_app.py, which adds a bare insert endpoint as the floor;
 then, at each number of users, runs locust for --seconds per scenario:
 
@@ -72,7 +73,7 @@ def flask(env, *args):
         sys.exit(f"flask {' '.join(args)} failed:\n{done.stderr}")
 
 
-def preload(env, count):
+def preload(env, count, per_day):
     if not count:
         return
     from bench.pages import store_tickets
@@ -84,7 +85,7 @@ def preload(env, count):
     app = create_app(type("Preload", (ProductionConfig,), {"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
                                                            "SECRET_KEY": env["SECRET_KEY"],
                                                            "HOTLINE_MODEL_DIR": env["HOTLINE_MODEL_DIR"]}))
-    store_tickets(app, count)
+    store_tickets(app, count, per_day=per_day or None)
 
 
 def wait_ready(port, seconds=120):
@@ -186,6 +187,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--preload", type=int, default=0)
+    parser.add_argument("--preload-per-day", type=int, default=5000,
+                        help="the preload as a centre's history: this many calls a day, those older than 10 days "
+                             "finished; 0: all in the last 60 days, over every state (a backlog of open tickets)")
     parser.add_argument("--users", default="16,64")
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=4)
@@ -203,7 +207,7 @@ def main():
     try:
         for command in (["setup"], ["seed-demo"], ["model", "ensure-default"]):
             flask(env, *command)
-        preload(env, args.preload)
+        preload(env, args.preload, args.preload_per_day)
         from bench.classifier import synthetic_corpus
 
         texts = work / "calls.txt"

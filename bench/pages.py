@@ -61,9 +61,13 @@ def build(url, n_tickets):
     return app, number
 
 
-def store_tickets(app, n_tickets, seed=5):
+def store_tickets(app, n_tickets, seed=5, per_day=None, open_days=10):
     """N tickets spread over the workflow's states, departments and the last 60 days, with their
-    dispatch spells and clocks, written in bulk (bench/load.py reuses it for its preload)."""
+    dispatch spells and clocks, written in bulk (bench/load.py reuses it for its preload).
+
+    With `per_day`, the tickets are a centre's history instead: spread over as many days as that many
+    calls a day make, those older than `open_days` finished (closed, or answered at once), the newer
+    ones over every state."""
     from sqlalchemy import func, insert, select, text
 
     from hotline.directory.models import Department
@@ -76,10 +80,15 @@ def store_tickets(app, n_tickets, seed=5):
         first_id = (db.session.scalar(select(func.max(Ticket.id))) or 0) + 1
         departments = db.session.scalars(select(Department.id).order_by(Department.id)).all()
         started = time.perf_counter()
+        # Minutes back from now: 60 days; a history of `per_day` calls a day (i × 37 walks the span
+        # in a scattered order when the span is not a multiple of 37).
+        span = 86400 if not per_day else max(1, -(-n_tickets // per_day)) * 1440 + 1
         for first in range(0, n_tickets, 5000):
             tickets, spells = [], []
             for i in range(first, min(first + 5000, n_tickets)):
-                state, created = STATES[i % len(STATES)], now - timedelta(minutes=(i * 37) % 86400)
+                state, created = STATES[i % len(STATES)], now - timedelta(minutes=(i * 37) % span)
+                if per_day and now - created > timedelta(days=open_days):
+                    state = "answered" if i % 10 == 0 else "closed"
                 held = state not in ("received", "answered")
                 # i // 7: every department gets tickets in every state (7 states, 21 departments).
                 department = departments[(i // len(STATES)) % len(departments)] if held else None

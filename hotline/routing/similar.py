@@ -38,6 +38,8 @@ MAINTAIN_POLL_SECONDS = 5
 # already indexed. An id missing below the newest seen is looked for again, with the rows after it,
 # until it appears or this long has passed (an insert rolled back leaves its id unused for good).
 GAP_SECONDS = 120
+# The maintainer reads and indexes the window's texts this many at a time.
+BUILD_BATCH = 10_000
 # A jump in ids wider than this is not transactions overtaking one another (a sequence moved on, rows
 # deleted): such holes are not looked for.
 GAP_SPAN = 1000
@@ -58,6 +60,7 @@ class TicketIndex:
     def __init__(self, app):
         self.window = timedelta(days=app.config["HOTLINE_SIMILAR_DAYS"])
         self.prune_seconds = app.config["HOTLINE_SIMILAR_PRUNE_SECONDS"]
+        self.max_tickets = app.config["HOTLINE_SIMILAR_MAX_TICKETS"]
         self.index, self.repeats, self.last_id, self.pruned_at = None, None, 0, 0.0
         self.maintained, self.stale = False, False
         self.gaps = {}  # id not yet visible -> when it was first missed (time.monotonic())
@@ -94,20 +97,27 @@ class TicketIndex:
             return None if self.stale else self.index
 
     def build(self, now):
-        """Index every recent open ticket, replacing what was there."""
+        """Index the recent open tickets (the newest max_tickets of them), replacing what was there."""
         index, repeats = SimilarityIndex(self.idf_texts), RepeatIndex(self.idf_texts)
         newest = db.session.scalar(select(db.func.max(Ticket.id))) or 0
-        rows = db.session.execute(
-            select(Ticket.id, Ticket.subject, Ticket.content, Ticket.address, Ticket.created_at)
-            .where(Ticket.id <= newest, *self._recent_open(now)).order_by(Ticket.id)
-        ).all()
+        ids = self._wanted_ids(now, Ticket.id <= newest)
         # The newest ids of any state: those missing below `newest` may belong to transactions
         # still open, to be looked for again (see GAP_SECONDS).
         visible = set(db.session.scalars(select(Ticket.id).where(Ticket.id > newest - GAP_SPAN)))
         if self.maintained:
             # The maintainer's own read ends here, so that SQLite's lock is free while it vectorises.
             db.session.commit()
-        self._index_rows(index, repeats, rows)
+        # The texts in batches, each read in a short transaction of its own: the whole window at once
+        # would hold every text, and its vectors' temporaries, in memory together.
+        for start in range(0, len(ids), BUILD_BATCH):
+            batch = ids[start:start + BUILD_BATCH]
+            rows = db.session.execute(
+                select(Ticket.id, Ticket.subject, Ticket.content, Ticket.address, Ticket.created_at)
+                .where(Ticket.id.in_(batch)).order_by(Ticket.id)
+            ).all()
+            if self.maintained:
+                db.session.commit()
+            self._index_rows(index, repeats, rows)
         clock = time.monotonic()
         gaps = {i: clock for i in range(max(newest - GAP_SPAN + 1, 1), newest) if i not in visible}
         with self.lock:
@@ -115,8 +125,9 @@ class TicketIndex:
             self.last_id, self.pruned_at, self.stale = newest, clock, False
 
     def prune(self, now):
-        """Drop closed and expired tickets: a list of ids from the table, no re-vectorising."""
-        wanted = db.session.scalars(select(Ticket.id).where(*self._recent_open(now))).all()
+        """Drop closed and expired tickets (and the oldest beyond max_tickets): a list of ids from the
+        table, no re-vectorising."""
+        wanted = self._wanted_ids(now)
         db.session.commit()
         self.index.retain(wanted)
         self.repeats.retain(wanted)
@@ -140,6 +151,13 @@ class TicketIndex:
                 gc.freeze()
         elif time.monotonic() - self.pruned_at > self.prune_seconds:
             self.prune(now)
+
+    def _wanted_ids(self, now, *where):
+        """The ids of the recent open tickets to index, in ascending order: the newest max_tickets."""
+        newest_first = db.session.scalars(
+            select(Ticket.id).where(*self._recent_open(now), *where).order_by(Ticket.id.desc()).limit(self.max_tickets)
+        ).all()
+        return newest_first[::-1]
 
     def _open_count(self, now):
         return db.session.scalar(select(db.func.count(Ticket.id)).where(*self._recent_open(now)))

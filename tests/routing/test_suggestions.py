@@ -367,3 +367,27 @@ def test_an_id_that_never_appears_is_looked_for_a_while_only(api, active_model, 
     monkeypatch.setattr(similar.time, "monotonic", lambda: clock + similar.GAP_SECONDS + 1)
     index._note_gaps(index.last_id, [])
     assert newest + 1 not in index.gaps and not any(i <= newest + 4 for i in index.gaps)
+
+
+def test_the_index_holds_the_newest_open_tickets_up_to_its_limit(api, active_model, app, monkeypatch):
+    from hotline.routing import similar
+
+    text = "湖滨街道滨江花园北门的路灯坏了半个月，晚上一片漆黑"
+    numbers = [api("operator1").post("/tickets", json=ticket_data(content=text + suffix)).json["number"]
+               for suffix in ("", "，请尽快修", "，已经好几次了")]
+    body = {"content": "湖滨街道滨江花园北门路灯坏了半个多月，晚上黑漆漆的"}
+    db.session.rollback()
+    index = similar.ticket_index()
+    index.max_tickets = 2
+    monkeypatch.setattr(similar, "BUILD_BATCH", 1)  # read in batches: one text at a time
+    index.build(utcnow())
+    assert len(index.index) == len(index.repeats) == 2
+    db.session.rollback()
+    offered = {s["number"] for s in api("operator1").post("/classify", json=body).json["similar"]}
+    assert set(numbers[1:]) <= offered and numbers[0] not in offered
+    db.session.rollback()
+    index.max_tickets = 1
+    index.prune(utcnow())  # the limit holds at each prune too
+    assert len(index.index) == len(index.repeats) == 1
+    offered = {s["number"] for s in api("operator1").post("/classify", json=body).json["similar"]}
+    assert numbers[2] in offered and not {numbers[0], numbers[1]} & offered
