@@ -1,7 +1,7 @@
 """Load benchmark (issue 13): gunicorn with the production settings, driven by locust.
 
     .venv/bin/python bench/load.py [--database sqlite|postgresql] [--preload 0] [--preload-per-day 5000]
-                                   [--users 16,64] [--seconds 30] [--workers 4]
+                                   [--users 16,64] [--seconds 30] [--workers 2]
 
 Builds a fresh database (an SQLite file, or a PostgreSQL database of its own on
 HOTLINE_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/postgres), with the demo
@@ -192,7 +192,7 @@ def main():
                              "finished; 0: all in the last 60 days, over every state (a backlog of open tickets)")
     parser.add_argument("--users", default="16,64")
     parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
