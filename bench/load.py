@@ -77,12 +77,13 @@ def preload(env, count, per_day):
     if not count:
         return
     from bench.pages import store_tickets
-    from config import ProductionConfig
+    from config import ProductionConfig, database_url
     from hotline.app import create_app
 
     os.environ.update(env)
-    # The settings as the workers see them: the config module may have been read before env was set.
-    app = create_app(type("Preload", (ProductionConfig,), {"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
+    # The settings as the workers see them: the config module may have been read before env was set
+    # (database_url: postgresql:// names the psycopg 3 driver, as config.py does for the workers).
+    app = create_app(type("Preload", (ProductionConfig,), {"SQLALCHEMY_DATABASE_URI": database_url(env["DATABASE_URL"]),
                                                            "SECRET_KEY": env["SECRET_KEY"],
                                                            "HOTLINE_MODEL_DIR": env["HOTLINE_MODEL_DIR"]}))
     store_tickets(app, count, per_day=per_day or None)

@@ -59,7 +59,10 @@ def _valid_host(host):
 
 
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL),
-                AfterValidator(checked_url), Field(description="接收地址：https://…；http 仅限本机")]
+                AfterValidator(checked_url),
+                Field(description="接收地址：https://…；http 仅限本机。解析到内网、本机、链路本地等非公网地址的主机"
+                                  "不予接受（HOTLINE_WEBHOOK_ALLOWED_NETWORKS 所列网段除外），"
+                                  "每次推送前重新解析并核对")]
 Name = Annotated[schemas._text(1, 100, one_line=True), Field(description="名称，如「省 12345 平台」")]
 
 
