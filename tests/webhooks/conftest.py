@@ -12,6 +12,7 @@ import pytest
 from hotline.extensions import db
 from hotline.webhooks import endpoints
 from hotline.webhooks.models import WebhookDelivery
+from tests.api.support import tokens  # noqa: F401
 from tests.factories import Factory
 
 ALL_EVENTS = ["ticket.created", "ticket.dispatched", "ticket.replied", "ticket.closed", "ticket.overdue"]
@@ -51,15 +52,28 @@ class Receiver:
         return [json.loads(r["body"]) for r in self.requests]
 
 
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
+def serving(receiver):
+    """Run a Receiver's server in a thread until the generator is closed (a fixture's yield)."""
     thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
     thread.start()
     yield receiver
     receiver.server.shutdown()
     receiver.server.server_close()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def receiver():
+    yield from serving(Receiver())
+
+
+@pytest.fixture
+def admin(client, tokens):
+    headers = {"Authorization": f"Bearer {tokens('admin')}"}
+
+    def call(method, path, **kw):
+        return client.open(f"/api/v1/admin/webhooks{path}", method=method, headers=headers, **kw)
+    return call
 
 
 @pytest.fixture

@@ -11,15 +11,6 @@ GOOD = {"name": "市数据仓库", "url": "https://dw.city.example/hotline", "ev
 NOT_ADMINS = ("operator1", "dispatcher1", "dept_housing", "revisitor1", "supervisor1")
 
 
-@pytest.fixture
-def admin(client, tokens):
-    headers = {"Authorization": f"Bearer {tokens('admin')}"}
-
-    def call(method, path, **kw):
-        return client.open(f"/api/v1/admin/webhooks{path}", method=method, headers=headers, **kw)
-    return call
-
-
 def written(app):
     with app.app_context():
         return tuple(db.session.scalar(select(func.count()).select_from(m))

@@ -2,7 +2,6 @@
 pages, refused at delivery when a name turns internal (DNS rebinding), and sent to the checked address
 itself. No network: names resolve through tests/webhooks/fake_dns.py."""
 import ssl
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from hotline.webhooks import delivery
 from hotline.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.api.support import assert_error, tokens  # noqa: F401
 from tests.web.conftest import web  # noqa: F401
-from tests.webhooks.conftest import Receiver, deliveries
+from tests.webhooks.conftest import Receiver, deliveries, serving
 from tests.webhooks.fake_dns import dns  # noqa: F401
 
 GOOD = {"name": "市数据仓库", "url": "https://hooks.city.test/hotline", "events": ["ticket.created"]}
@@ -47,15 +46,6 @@ U1Qz4OgfIs5GswbYEDbosNZr93SV3a3IGx6B38I13BHlRvPpesbT/8YU
 
 
 @pytest.fixture
-def admin(client, tokens):
-    headers = {"Authorization": f"Bearer {tokens('admin')}"}
-
-    def call(method, path, **kw):
-        return client.open(f"/api/v1/admin/webhooks{path}", method=method, headers=headers, **kw)
-    return call
-
-
-@pytest.fixture
 def connections(monkeypatch):
     """Every connection the sender opens, as (address, port); each is refused, so nothing leaves."""
     opened = []
@@ -80,12 +70,7 @@ def tls_receiver(tmp_path, monkeypatch):
     receiver.names = []
     context.sni_callback = lambda sock, name, ctx: receiver.names.append(name)
     receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
-    thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
-    thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-    thread.join(timeout=5)
+    yield from serving(receiver)
 
 
 def written(app):
