@@ -177,7 +177,10 @@ CUES = {
                     # "蹲着起来一下子就软了" is a person getting up, not a fire catching.
                     "蹲着起|坐着起|躺着起|站着起|"
                     # Round 6: rubbish tipped, a wall soaked soft, an e-bike (not electricity), an illness long had.
-                    "被人倒|倒垃圾|泡软|被电动车|被电瓶车|被电车|脑梗后遗症|中风后遗症|有脑梗|有高血压"),
+                    "被人倒|倒垃圾|泡软|被电动车|被电瓶车|被电车|脑梗后遗症|中风后遗症|有脑梗|有高血压|"
+                    # Session 9: asleep, frightened, cold, tired, hungry, found, a cold caught ("孩子刚睡着了…")
+                    # are not a fire catching (着了). The second path reads the text with these words masked.
+                    "睡着|吓着|冻着|累着|饿着|找着|着凉"),
 }
 _KIND_OF = {word: kind for kind, (_, words) in reversed(CUES.items()) for word in words.split("|")}
 _PRECEDENCE = {kind: rank for rank, kind in enumerate(CUES)}
@@ -257,6 +260,7 @@ def _trie(words):
 
 
 _CUE = re.compile(_trie(_KIND_OF))
+_ASLEEP = re.compile("睡着|吓着|冻着|累着|饿着|找着|着凉")
 # What says an emergency is under way rather than told about: the model weighs it, it decides nothing.
 _LEAK = re.compile("漏|泄|味|嘶|喷|冒气|呛|熏|"
                    # Round 7: a leak seen or heard ("冒白气", "哧哧响", "抹了肥皂水就冒泡").
@@ -593,7 +597,9 @@ def seed_complaints():
 
 
 def _head(text):
-    return text[:OPEN_LENGTH]
+    """What the second path reads: the text's beginning, with the everyday words that hide a fire catching
+    (睡着了, 吓着了: _ASLEEP) masked, so that their 着了 does not count as a fire's."""
+    return _ASLEEP.sub("，", text[:OPEN_LENGTH])
 
 
 _SPACES = re.compile(r"\s\s+")
@@ -721,6 +727,6 @@ class CompiledModel:
         return Urgency("normal")
 
     def _phrase(self, text, label):
-        clauses = [clause for clause in re.split(r"[，。！？；,.!?;\s]+", _head(text)) if clause]
+        clauses = [clause for clause in re.split(r"[，。！？；,.!?;\s]+", text[:OPEN_LENGTH]) if clause]
         phrase = max(clauses, key=lambda clause: self.whole_proba(clause)[label], default="")
         return (phrase,) if phrase else ()

@@ -351,3 +351,32 @@ def test_real_public_messages_are_rarely_emergencies():
         texts = ["\n".join(p for p in (row["subject"], row["text"]) if p) for row in csv.DictReader(handle)]
     flagged = sum(detect(text).level == "emergency" for text in texts)
     assert flagged <= 0.01 * len(texts)
+
+
+@pytest.mark.parametrize("text", [
+    "我家孩子睡着了以后楼下广场舞音响还开着，天天这样",
+    "孩子刚睡着了就被楼上装修吵醒了，能不能管管",
+    "老人冻着了，小区暖气一直不热，物业不管",
+    "孩子被楼下的狗吓着了，晚上一直哭，狗主人不拴绳",
+    "钥匙找着了，不用派人了，之前的事情就算了",
+])
+def test_asleep_frightened_or_cold_is_not_a_fire_catching(text):
+    assert detect(text).level != "emergency"
+
+
+@pytest.mark.parametrize("text, line", [
+    ("隔壁的柴堆着了，火越来越大", "119"),
+    ("我爸睡着了叫不醒，嘴唇发紫", "120"),
+    ("孩子睡着了，屋里一股很重的煤气味", "gas"),
+])
+def test_a_danger_beside_an_everyday_word_is_still_caught(text, line):
+    assert detect(text) == Urgency("emergency", detect(text).phrases, line)
+
+
+def test_the_second_path_reads_everyday_words_masked_and_quotes_the_text_as_said():
+    assert "着了" not in urgency._head("孩子睡着了，外面吵") and "着了" not in urgency._head("钥匙找着了")
+    assert urgency._head("柴堆着了") == "柴堆着了"
+    model = urgency.model()
+    text = "孩子睡着了以后一头栽到地上不动了"
+    found = model.read_whole(text)
+    assert found.level == "emergency" and found.phrases == (text,)  # the clause as said, not as masked
