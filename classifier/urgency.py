@@ -57,6 +57,8 @@ TRANSFER_LINES = {"110": "公安110", "119": "消防119", "120": "急救120", "g
 # live cue of the first kind found names the line, so a gas leak that caught fire goes to 119, a
 # fight with blood to 110 and a poisoning by gas to 120. The words are deliberately broad: they
 # only decide which texts the model reads, and around which words.
+# Everyday words holding 着了, the most ambiguous fire cue: idioms below, and masked for the second path.
+_ASLEEP_WORDS = "睡着|吓着|冻着|累着|饿着|找着|着凉"
 CUES = {
     "wire_down": ("110", "电线断|电线掉|电线被|线断了|掉在地上|高压线断|高压线掉|高压线吹断|垂到地上|"
                          "电线断落|电线掉落|"
@@ -180,7 +182,7 @@ CUES = {
                     "被人倒|倒垃圾|泡软|被电动车|被电瓶车|被电车|脑梗后遗症|中风后遗症|有脑梗|有高血压|"
                     # Session 9: asleep, frightened, cold, tired, hungry, found, a cold caught ("孩子刚睡着了…")
                     # are not a fire catching (着了). The second path reads the text with these words masked.
-                    "睡着|吓着|冻着|累着|饿着|找着|着凉"),
+                    + _ASLEEP_WORDS),
 }
 _KIND_OF = {word: kind for kind, (_, words) in reversed(CUES.items()) for word in words.split("|")}
 _PRECEDENCE = {kind: rank for rank, kind in enumerate(CUES)}
@@ -260,7 +262,7 @@ def _trie(words):
 
 
 _CUE = re.compile(_trie(_KIND_OF))
-_ASLEEP = re.compile("睡着|吓着|冻着|累着|饿着|找着|着凉")
+_ASLEEP = re.compile(_ASLEEP_WORDS)
 # What says an emergency is under way rather than told about: the model weighs it, it decides nothing.
 _LEAK = re.compile("漏|泄|味|嘶|喷|冒气|呛|熏|"
                    # Round 7: a leak seen or heard ("冒白气", "哧哧响", "抹了肥皂水就冒泡").

@@ -45,6 +45,10 @@ BUILD_BATCH = 10_000
 GAP_SPAN = 1000
 
 
+# What the index reads of each ticket.
+_INDEXED = (Ticket.id, Ticket.subject, Ticket.content, Ticket.address, Ticket.created_at)
+
+
 class TicketIndex:
     """One process's index of recent open tickets, topped up from the table as it grows.
 
@@ -111,10 +115,7 @@ class TicketIndex:
         # would hold every text, and its vectors' temporaries, in memory together.
         for start in range(0, len(ids), BUILD_BATCH):
             batch = ids[start:start + BUILD_BATCH]
-            rows = db.session.execute(
-                select(Ticket.id, Ticket.subject, Ticket.content, Ticket.address, Ticket.created_at)
-                .where(Ticket.id.in_(batch)).order_by(Ticket.id)
-            ).all()
+            rows = db.session.execute(select(*_INDEXED).where(Ticket.id.in_(batch)).order_by(Ticket.id)).all()
             if self.maintained:
                 db.session.commit()
             self._index_rows(index, repeats, rows)
@@ -170,7 +171,7 @@ class TicketIndex:
         newest id seen. Called with the lock held."""
         # Only the primary key narrows the newest rows well: filtered by time and state as well,
         # SQLite's planner may walk one of those indexes instead, over the whole window.
-        columns = (Ticket.id, Ticket.subject, Ticket.content, Ticket.address, Ticket.created_at, Ticket.state)
+        columns = (*_INDEXED, Ticket.state)
         query = select(*columns).where(Ticket.id > after_id)
         if self.gaps:
             # A union, not an OR: SQLite walks the whole table for `id > ? OR id IN (…)`.

@@ -37,6 +37,10 @@ class Refused(ValueError):
     """A URL or address webhooks may not go to; str() says why, in Chinese."""
 
 
+class Unresolved(Refused):
+    """The URL's host name resolves to no address (now)."""
+
+
 @dataclass(frozen=True)
 class Target:
     """Where one delivery goes: the URL's host (for Host, SNI and the certificate) and the checked
@@ -52,9 +56,7 @@ def refusal(address, allowed=()):
     """None if webhooks may be sent to `address` (an IP address, text or object), or why not.
 
     `allowed`: networks (ip_network objects, see networks()) that are trusted whatever they are."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0] if isinstance(address, str) else address)
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped  # ::ffff:10.0.0.5 is 10.0.0.5
+    ip = _ip(address)
     if any(ip in network for network in allowed):
         return None
     if ip.is_unspecified:
@@ -87,6 +89,11 @@ def permitted(address, allowed=()):
     return refusal(address, allowed) is None
 
 
+def configured(config):
+    """The allow-list of an app's config (HOTLINE_WEBHOOK_ALLOWED_NETWORKS), parsed."""
+    return networks(config.get(SETTING))
+
+
 def networks(value):
     """The allow-list as ip_network objects, from the setting: comma-separated CIDRs, or a list of them.
     Raises ValueError naming the entry that is not a network."""
@@ -113,11 +120,11 @@ def resolve(host, port):
     try:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
-        raise Refused(f"无法解析主机名 {host}") from None
+        raise Unresolved(f"无法解析主机名 {host}") from None
     addresses = list(dict.fromkeys(sockaddr[0] for *_, sockaddr in answers
                                    if isinstance(sockaddr, tuple) and sockaddr and isinstance(sockaddr[0], str)))
     if not addresses:
-        raise Refused(f"无法解析主机名 {host}")
+        raise Unresolved(f"无法解析主机名 {host}")
     return addresses
 
 
@@ -152,10 +159,8 @@ def check_registration(url, allowed=()):
         return
     try:
         target(url, allowed)
-    except Refused as exc:
-        if str(exc).startswith("无法解析主机名"):
-            return
-        raise
+    except Unresolved:
+        return
 
 
 def _literal(host):
@@ -166,10 +171,14 @@ def _literal(host):
     return True
 
 
+def _ip(address):
+    """An address (text, with or without a zone, or an object) as an ip_address; ::ffff:10.0.0.5 is 10.0.0.5."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0] if isinstance(address, str) else address)
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped else ip
+
+
 def _loopback_only(address):
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    ip = _ip(address)
     return None if ip.is_loopback else f"{ip} 不是本机地址（http 仅限本机）"
 
 

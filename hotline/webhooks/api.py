@@ -20,7 +20,7 @@ from hotline.webhooks.schemas import (
 
 bp = Blueprint("webhooks_api", __name__)
 # A wrong HOTLINE_WEBHOOK_ALLOWED_NETWORKS stops the app at start, naming the entry, not a request later.
-bp.record_once(lambda state: addresses.networks(state.app.config.get(addresses.SETTING)))
+bp.record_once(lambda state: addresses.configured(state.app.config))
 
 PATH = {"endpoint_id": "推送地址 ID"}
 

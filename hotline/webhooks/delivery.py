@@ -93,7 +93,7 @@ def deliver_due(now):
     if not outgoing:
         return {"claimed": 0}
     timeout = current_app.config["HOTLINE_WEBHOOK_TIMEOUT_SECONDS"]
-    allowed = addresses.networks(current_app.config.get(addresses.SETTING))
+    allowed = addresses.configured(current_app.config)
     queues = defaultdict(list)
     for item in outgoing:
         queues[item.endpoint_id].append(item)
@@ -159,7 +159,7 @@ def signature(secret, timestamp, body):
 def post(item, timeout, allowed=()):
     """One attempt: the receiver's status, or why there was none. Never raises for the network.
 
-    `allowed`: the networks of HOTLINE_WEBHOOK_ALLOWED_NETWORKS (addresses.networks)."""
+    `allowed`: the networks of HOTLINE_WEBHOOK_ALLOWED_NETWORKS (addresses.configured)."""
     body, timestamp = body_of(item.payload), str(int(time.time()))
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                "X-Hotline-Event": item.event, "X-Hotline-Delivery": item.delivery_id,

@@ -116,16 +116,11 @@ def overview():
     return {e.id: (waiting.get(e.id, 0), latest.get(e.id)) for e in endpoints()}
 
 
-def allowed_networks():
-    """HOTLINE_WEBHOOK_ALLOWED_NETWORKS, parsed (checked when the app starts, webhooks/api.py)."""
-    return addresses.networks(current_app.config.get(addresses.SETTING))
-
-
 def _check_destination(url):
     """Refuse a URL that is, or resolves to, an internal address (webhooks/addresses.py), in the API's
     error format and before anything is written; the reason is the message, for the page too."""
     try:
-        addresses.check_registration(url, allowed_networks())
+        addresses.check_registration(url, addresses.configured(current_app.config))
     except addresses.Refused as exc:
         raise InvalidInput(str(exc), details={"url": str(exc)}) from None
 
