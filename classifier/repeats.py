@@ -11,6 +11,7 @@ The problem is compared as topic: word TF-IDF over jieba tokens without the plac
 problem kinds of `data/problem_kinds.txt` (停水/没水/断水 are one kind), by cosine. Neither alone makes
 a repeat: the same estate with another problem, or the same problem elsewhere, is not one.
 """
+import functools
 import math
 import re
 import threading
@@ -102,6 +103,12 @@ def _clean(name):
     return name[-6:]
 
 
+# A call is analysed twice in the process that takes it: as intake's query, then, at the next request's
+# top-up, as an indexed call. What the two share (its places and problem kinds) is kept for a few calls.
+_RECENT_TEXTS = 256
+
+
+@functools.lru_cache(maxsize=_RECENT_TEXTS)
 def extract_places(text):
     """The places a text names (estates, villages, roads, towns), most specific kind first, once each."""
     text = _ADMIN.sub(" ", text or "")
@@ -161,6 +168,7 @@ def _by_first_character(kinds):
 _KIND_WORDS_BY_FIRST = _by_first_character(KINDS)
 
 
+@functools.lru_cache(maxsize=_RECENT_TEXTS)
 def problem_kinds(text):
     """The problem kinds a text mentions (a frozenset of kind names)."""
     found = set()

@@ -11,11 +11,15 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 # inverted part, and two blocks of one size are merged into one, so that there are at most about
 # log2(n / _TAIL_LIMIT) blocks, each merge costs its own size, and adding one ticket never
 # copies the index. The tail is kept short because every query scores each of its rows.
-_TAIL_LIMIT = 256
+_TAIL_LIMIT = 128
 # Candidates come from the posting lists of the query's most distinctive n-grams only (common
-# ones are long and add little); the best candidates are then re-scored on their full vectors.
+# ones are long and add little); the _CANDIDATES best of all blocks together are then re-scored on
+# their full vectors (the tail's rows are scored on them at once).
 _QUERY_TERMS = 48
 _CANDIDATES = 64
+# Up to this many texts (a request's top-up) are hashed one by one, through the cache of each text's
+# n-gram counts that the query filled: the batch hasher's fixed cost is several texts' worth.
+_SMALL_BATCH = 8
 
 
 class _Block:
@@ -56,7 +60,23 @@ def _hasher(n_features):
 def _hashed_text(text, n_features):
     """One text's n-gram counts; an intake looks the same text up in several indexes."""
     with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-        return _hasher(n_features).transform([text])
+        counts = _hasher(n_features).transform([text])
+    counts.sort_indices()  # here, once: the cached matrix is only ever read after this
+    return counts
+
+
+def _stack_rows(parts):
+    """CSR matrices of one width stacked, into new arrays: scipy's vstack costs more than the rows
+    of a query's top-up or of the tail."""
+    if len(parts) == 1:
+        part = parts[0]
+        return sp.csr_matrix((part.data.copy(), part.indices.copy(), part.indptr.copy()), shape=part.shape)
+    offsets = np.cumsum([0] + [part.nnz for part in parts[:-1]])
+    indptr = np.concatenate([parts[0].indptr[:1]]
+                            + [part.indptr[1:] + offset for part, offset in zip(parts, offsets, strict=True)])
+    data = np.concatenate([part.data for part in parts])
+    indices = np.concatenate([part.indices for part in parts])
+    return sp.csr_matrix((data, indices, indptr), shape=(sum(part.shape[0] for part in parts), parts[0].shape[1]))
 
 
 class SimilarityIndex:
@@ -77,11 +97,11 @@ class SimilarityIndex:
     def vectorize(self, texts):
         """Sublinear TF × IDF, L2-normalised; done by hand because TfidfTransformer's diagonal
         product converts every single-row query to CSC and back, which dominated query time."""
-        if len(texts) == 1:  # a query: its counts may be cached, so work on a copy
-            counts = _hashed_text(texts[0], self._idf.shape[0]).copy()
+        if len(texts) <= _SMALL_BATCH:  # a query or a top-up: counts from the cache, stacked into new arrays
+            counts = _stack_rows([_hashed_text(text, self._idf.shape[0]) for text in texts])
         else:
             counts = self._hasher.transform(texts)
-        counts.sort_indices()
+            counts.sort_indices()
         counts.data = (1 + np.log(counts.data)) * self._idf[counts.indices]
         norms = np.sqrt(np.add.reduceat(np.append(counts.data ** 2, 0), counts.indptr[:-1]))
         counts.data /= np.repeat(np.where(norms > 0, norms, 1), np.diff(counts.indptr))
@@ -109,7 +129,7 @@ class SimilarityIndex:
             tail_ids.extend(ids)
             tail_times.extend(times)
             # Two pieces stacked, whatever the tail's length: adding costs the tail's size, not its count.
-            stacked = vectors if stacked is None else sp.vstack([stacked, vectors], format="csr")
+            stacked = vectors if stacked is None else _stack_rows([stacked, vectors])
             self._tail = (tail_ids, tail_times, stacked)
             self._tail_block = None
             full = len(tail_ids) >= _TAIL_LIMIT
@@ -139,36 +159,55 @@ class SimilarityIndex:
         vector = self.vectorize([text])
         if not vector.nnz:
             return []
-        probe = vector
+        probe_terms, probe_weights = vector.indices, vector.data
         if vector.nnz > _QUERY_TERMS:
             keep = np.argsort(-vector.data, kind="stable")[:_QUERY_TERMS]
-            probe = sp.csr_matrix((vector.data[keep], vector.indices[keep], [0, len(keep)]),
-                                  shape=vector.shape)
+            probe_terms, probe_weights = vector.indices[keep], vector.data[keep]
         with self._lock:
             if self._tail[0] and self._tail_block is None:
                 self._tail_block = _Block(*self._tail, inverted=False)
             blocks = list(self._blocks) + ([self._tail_block] if self._tail[0] else [])
-        found_ids, found_scores = [], []
-        for block in blocks:
-            if block.inverted is None:  # the tail: few rows, scored exactly
-                rough = _dot_rows(block.forward, vector, self._scratch())
-            else:
-                rough = np.asarray(probe.data @ block.inverted[probe.indices]).ravel()
-            allowed = rough > 0
-            if since is not None:
-                allowed &= block.times >= since
-            if exclude:
-                allowed &= ~np.isin(block.ids, list(exclude))
-            candidates = np.flatnonzero(allowed)
-            if len(candidates) > _CANDIDATES:
-                candidates = candidates[np.argpartition(-rough[candidates], _CANDIDATES)[:_CANDIDATES]]
-            exact = _dot_rows(block.forward[candidates], vector, self._scratch())
-            keep = exact >= min_score
-            found_ids.append(block.ids[candidates[keep]])
-            found_scores.append(exact[keep])
-        if not found_ids:
+        excluded = np.asarray(list(exclude), dtype=np.int64) if exclude else None
+        # The query's weights spread over a dense array of the hashing width (all zeros again after),
+        # which the rows' n-grams are looked up in: numpy gathers over the blocks' own arrays, without
+        # building a sparse matrix for each block's postings or candidates.
+        scratch = self._scratch()
+        scratch[vector.indices] = vector.data
+        try:
+            found_ids, found_scores, rough_hits = [], [], []
+            for block in blocks:
+                if block.inverted is None:  # the tail: few rows, scored exactly at once
+                    score = _row_dots(block.forward, None, scratch)
+                else:
+                    score = _posting_sums(block.inverted, probe_terms, probe_weights, len(block))
+                allowed = score > 0
+                if since is not None:
+                    allowed &= block.times >= since
+                if excluded is not None:
+                    allowed &= ~np.isin(block.ids, excluded)
+                rows = np.flatnonzero(allowed)
+                if block.inverted is None:
+                    found_ids.append(block.ids[rows])
+                    found_scores.append(score[rows])
+                else:
+                    if len(rows) > _CANDIDATES:
+                        rows = rows[np.argpartition(-score[rows], _CANDIDATES)[:_CANDIDATES]]
+                    rough_hits.append((block, rows, score[rows]))
+            # The best candidates by the rough score over all blocks, re-scored on their full vectors.
+            if rough_hits:
+                best = np.concatenate([r for _, _, r in rough_hits])
+                cut = np.partition(-best, _CANDIDATES - 1)[_CANDIDATES - 1] if len(best) > _CANDIDATES else np.inf
+                for block, rows, rough in rough_hits:
+                    rows = rows[-rough <= cut]
+                    found_ids.append(block.ids[rows])
+                    found_scores.append(_row_dots(block.forward, rows, scratch))
+        finally:
+            scratch[vector.indices] = 0
+        if not found_ids:  # nothing indexed yet
             return []
         ids, scores = np.concatenate(found_ids), np.concatenate(found_scores)
+        keep = scores >= min_score
+        ids, scores = ids[keep], scores[keep]
         order = np.lexsort((-ids, -scores))[:k]
         return [(int(ids[i]), float(scores[i])) for i in order]
 
@@ -202,15 +241,38 @@ class SimilarityIndex:
             self._tail_block = None
 
 
-def _dot_rows(rows, vector, scratch):
-    """Each row of a CSR matrix dotted with one sparse vector, through a dense scratch array of
-    the vector's width that is all zeros before and after."""
-    if rows.shape[0] == 0:
-        return np.zeros(0, dtype=np.float32)
-    scratch[vector.indices] = vector.data
-    try:
-        products = rows.data * scratch[rows.indices]
-    finally:
-        scratch[vector.indices] = 0
-    sums = np.add.reduceat(np.append(products, 0), rows.indptr[:-1])
-    return np.where(np.diff(rows.indptr) > 0, sums, 0)
+def _spans(indptr, rows):
+    """Where the given rows of a CSR matrix lie in its data: (positions of all their entries in order,
+    each row's length, where each row starts among those positions)."""
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    first = np.cumsum(lengths) - lengths
+    total = int(first[-1] + lengths[-1]) if len(rows) else 0
+    return np.repeat(starts - first, lengths) + np.arange(total), lengths, first
+
+
+def _posting_sums(inverted, terms, weights, width):
+    """Each text's sum over the given n-grams of weight × its value (weights · those rows of the
+    inverted matrix), for the `width` texts of a block."""
+    positions, lengths, _ = _spans(inverted.indptr, terms)
+    if not len(positions):
+        return np.zeros(width, dtype=np.float32)
+    return np.bincount(inverted.indices[positions], minlength=width,
+                       weights=inverted.data[positions] * np.repeat(weights, lengths))
+
+
+def _row_dots(forward, rows, scratch):
+    """Rows of a CSR matrix (all of them when rows is None) dotted with the vector held in `scratch`,
+    a dense array of the vector's width."""
+    if rows is None:
+        indptr = forward.indptr
+        products = forward.data * scratch[forward.indices]
+        lengths, first = np.diff(indptr), indptr[:-1]
+    else:
+        if not len(rows):
+            return np.zeros(0, dtype=np.float32)
+        positions, lengths, first = _spans(forward.indptr, rows)
+        products = forward.data[positions] * scratch[forward.indices[positions]]
+    total = len(products)
+    sums = np.add.reduceat(np.append(products, np.float32(0)), np.minimum(first, total))
+    return np.where(lengths > 0, sums[:len(lengths)], np.float32(0))

@@ -132,3 +132,39 @@ def test_blocks_merge_as_they_fill_and_score_as_one_batch():
     batch.retain(range(0, len(texts), 2))
     assert scores(single, "夜市油烟") == scores(batch, "夜市油烟")
     assert {i for i, _ in single.query("夜市油烟", k=50)} <= set(range(0, len(texts), 2))
+
+
+def test_an_empty_index_finds_nothing():
+    assert SimilarityIndex(idf_texts=TEXTS).query(TEXTS[0], k=5) == []
+
+
+def test_a_small_batch_is_vectorised_as_a_large_one():
+    # A request's top-up (a few texts) goes through the per-text cache the query filled; a build
+    # through the batch hasher: both give the same rows.
+    index = SimilarityIndex(idf_texts=TEXTS)
+    texts = [f"{i}号楼{TEXTS[i % 5]}" for i in range(20)]
+    index.query(texts[3])  # its counts are now cached
+    small, large = index.vectorize(texts[:3] + texts[3:5]), index.vectorize(texts)
+    assert small.shape == (5, large.shape[1])
+    assert abs(small - large[:5]).max() == pytest.approx(0.0, abs=1e-7)
+    # The cached counts are never written: vectorising again gives the same row.
+    assert abs(index.vectorize([texts[3]]) - large[3]).max() == pytest.approx(0.0, abs=1e-7)
+
+
+def test_the_best_candidates_of_every_block_are_found_as_by_exhaustive_search():
+    # Texts added one by one: several blocks and a tail, each searched, the candidates of all of them
+    # re-scored together. Every hit's score is the true cosine, and no better text is left out.
+    rng = np.random.default_rng(7)
+    words = ["电梯", "停水", "噪音", "井盖", "路灯", "油烟", "垃圾", "工资", "物业", "停车", "漏水", "占道"]
+    texts = ["".join(rng.choice(words, size=6)) + f"{i}号" for i in range(700)]
+    index = SimilarityIndex(idf_texts=TEXTS)
+    for i, text in enumerate(texts):
+        index.add([i], [text], [float(i)])
+    assert len(index._blocks) >= 2 and index._tail[0]
+    everything = index.vectorize(texts)
+    for query in ("电梯停水噪音井盖", "工资物业停车漏水占道", texts[5], texts[650]):
+        hits = index.query(query, k=10)
+        expected = cosine_similarity(index.vectorize([query]), everything)[0]
+        assert [score for _, score in hits] == pytest.approx(sorted(expected, reverse=True)[:10], abs=1e-5)
+        for ticket_id, score in hits:
+            assert score == pytest.approx(expected[ticket_id], abs=1e-5)
