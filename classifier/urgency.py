@@ -48,7 +48,14 @@ HOLDOUT6 = CORPUS / "holdout6.csv"
 # A seventh, written and frozen before the seventh round's changes, its texts kept away from the corpus (no text
 # sharing more than 35 % of its character pairs with a training text): the line chooser's fair test.
 HOLDOUT7 = CORPUS / "holdout7.csv"
-HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7)
+# An eighth, written and frozen at the start of the eighth round, before any code or corpus row had been read,
+# its texts kept away from every other file the same way (at most 35 % of its character pairs in any one text).
+HOLDOUT8 = CORPUS / "holdout8.csv"
+HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8)
+# The frozen sets still held out: never read by training, their misses never printed. The first five were read by
+# the rounds that followed them, so they no longer estimate anything; since round 8 they are training data (their
+# files stay frozen where they are, and their groups are their own).
+HELD_OUT = (HOLDOUT6, HOLDOUT7, HOLDOUT8)
 LEVELS = ("normal", "urgent", "emergency")
 # What a person reads for each transfer_hint code.
 TRANSFER_LINES = {"110": "公安110", "119": "消防119", "120": "急救120", "gas": "燃气公司抢修电话"}
@@ -64,7 +71,9 @@ CUES = {
                          "电线断落|电线掉落|"
                          # A wire named only as 线, and a pole that fell.
                          "线耷拉|线落到|线掉在|线横在|线搭在|线挂断|线扯断|线刮断|线吹断|电线杆倒|杆子倒了|"
-                         "线掉水|线掉进水|线泡在|线落水"),
+                         "线掉水|线掉进水|线泡在|线落水|"
+                         # Round 8, from grouped-CV misses.
+                         "线垂下来|线落在|线掉下来"),
     "fire": ("119", "着火|起火|纵火|放火|失火|火灾|火警|火情|山火|烧起来|烧着|烧了|着了|火苗|明火|大火|火光|"
                     "火势|火焰|浓烟|冒烟|黑烟|爆炸|爆燃|炸了|自燃|燃烧|冒火|火星|火花|打火|烧焦|焦味|焦糊|"
                     # Said without a fire word: what a caller sees, hears and smells.
@@ -75,7 +84,9 @@ CUES = {
                     # Round 6: a fire told by how it caught ("燃起来了", "锯末堆着起来了", "草棚子点着了").
                     "燃起来|着起来|点着了|"
                     # Round 7, from grouped-CV misses.
-                    "全是烟|都是烟"),
+                    "全是烟|都是烟|"
+                    # Round 8.
+                    "火越来越大"),
     "shock": ("120", "触电|电到|被电|电击|电打|电倒|吸住|吸着|粘在线|粘在电|弹出去|弹开|身子一挺|带电|电麻|"
                      "弹到地上|弹倒|弹了出去|往后倒|往后一倒|碰到电线|碰到高压线|碰到了电线|碰到上面的线|碰到头顶上的线|"
                      # Round 6.
@@ -107,7 +118,9 @@ CUES = {
                         "枪|押到|后备箱|被人关|铁锹|抄起|吓唬人|汽油|打火机|就点了|惨叫|哭喊|"
                         "往车里塞|烧死|把人打|打得满脸|"
                         # Round 7.
-                        "打孩子"),
+                        "打孩子|"
+                        # Round 8: a dog set on people, a brawl.
+                        "放狗咬|放开咬|打成一团"),
     "traffic": ("120", "车祸|撞|追尾|翻车|车翻|刮倒|碾|轧|车底|顶翻|怼上|碰倒|甩出去|挂着|拖出去|倒车|车轮|车冲进|"
                         "溜车|带倒|顶飞|别了一下|"
                         # Round 5: a vehicle overturned or gone off the road.
@@ -119,7 +132,9 @@ CUES = {
                        "半道上|半空中|下不了山|走不出去|出不了山|困在山|没过|往家里灌|灌进家|到膝盖|齐腰|开不出去|出口找不到|"
                        "回不来|水涨上来|"
                        # Round 6: a lift or a cable car stopped halfway, a camp cut off by a flash flood.
-                       "停在半截|停在半空|山洪围|被山洪|卡着了|卡着"),
+                       "停在半截|停在半空|山洪围|被山洪|卡着了|卡着|"
+                       # Round 8.
+                       "四周全是水|四周都是水|挂在崖"),
     "collapse": ("119", "倒塌|坍塌|塌方|塌陷|塌了|要塌|压塌|垮|墙倒|楼倒|房倒|架倒|架子倒|滑坡|泥石流|被埋|"
                         "埋了|压住|压在|砸到|砸伤|掉下来|裂缝|裂开|桥断|扑过来|冲平|房梁|冲开一个|冲开了|决堤|溃堤|往村里灌|"
                         "往屋里灌|陷下去|地面往下沉|顶往下沉|板往下沉|楼往下沉|砸下来|砸中|滑下来|冲下来|冲倒|推倒|压着|"
@@ -165,7 +180,7 @@ CUES = {
                         "一转身|没一点音信|没来过|找不着了|找不着|"
                         # Round 7.
                         "没见到人"),
-    "electricity": ("119", "电线|电缆|插座|插头|插线板|配电|电表箱|电箱|变压器|高压线|漏电|短路"),
+    "electricity": ("119", "电线|电缆|插座|插头|插线板|插排|配电|电表箱|电箱|变压器|高压线|漏电|短路"),
     "help": (None, "救命|救人|快来|出人命|死人|危险"),
     # Everyday words that contain a danger word ("打不着火") and say none: matched first, they hide it.
     "idiom": (None, "被电信|打不着火|点不着火|打不着|点不着|火锅|上火|发火|火车|火葬|火化|刀片|剪刀|菜刀在哪|"
@@ -180,6 +195,10 @@ CUES = {
                     "蹲着起|坐着起|躺着起|站着起|"
                     # Round 6: rubbish tipped, a wall soaked soft, an e-bike (not electricity), an illness long had.
                     "被人倒|倒垃圾|泡软|被电动车|被电瓶车|被电车|脑梗后遗症|中风后遗症|有脑梗|有高血压|"
+                    # Round 8: locked out, not in.
+                    "锁在外面|关在外面|锁在门外|关在门外|"
+                    # Round 8: a flowerpot out on the ledge, onlookers (not attackers) round a seal.
+                    "摆在外沿|放在外沿|摆在栏杆外|放在栏杆外|围着拍|围着看|"
                     # Session 9: asleep, frightened, cold, tired, hungry, found, a cold caught ("孩子刚睡着了…")
                     # are not a fire catching (着了). The second path reads the text with these words masked.
                     + _ASLEEP_WORDS),
@@ -191,6 +210,10 @@ _PERSON_DOWN = re.compile("晕倒|晕过去|晕了过去|昏倒|昏迷|昏过去
                           "没有反应|没意识|没有意识|没有呼吸|没呼吸|抽搐|口吐白沫|休克|不动了|不说话了|眼睛闭着|不吭声|"
                           "叫他也不应|叫她也不应|人倒了|往后倒|弹到地上")
 _FALLING = {"掉下来"}
+_SPLIT = {"裂开", "裂缝"}
+_DRAGGED = {"拖进", "拖走", "拖到", "拽进"}
+# Round 8: a dog set on people is the weapon, not an animal in trouble.
+_SET_ON = {"放狗咬", "放开咬"}
 _FELL = re.compile("从[^，。！？；,.!?;\\s]{0,8}(掉|摔|跌|坠)")
 # A wire that came down: whatever else it does, the police close the road ("电线刮断了", "断了的电线").
 _WIRE_DOWN = re.compile("(电|压)线[^，。！？；,.!?;\\s]{0,6}(断|掉|落|垂|吹下|刮下|扯下|拉下|搭在|耷)|"
@@ -222,7 +245,7 @@ _CHILD = re.compile("孩|娃|儿子|女儿|宝宝|闺女|小朋友|男孩|女孩
 _CHOKING = re.compile("吃|喉|嗓|噎|咳|憋|喘|果冻|糖|鱼刺|枣|花生|葡萄|汤圆|年糕|骨头")
 _STUCK = {"卡住", "卡在", "卡着了", "卡着"}
 _KIN = re.compile("儿子|女儿|孩子|小孩|娃|闺女|孙子|孙女|老人|老头|老太|爷爷|奶奶|外公|外婆|姥姥|姥爷|爸|妈|"
-                  "老公|老婆|媳妇|丈夫|妻子|弟弟|妹妹|哥|姐|学生|痴呆|糊涂|智障|傻子")
+                  "婆婆|公公|老伴|老公|老婆|媳妇|丈夫|妻子|弟弟|妹妹|哥|姐|学生|痴呆|糊涂|智障|傻子")
 _BY_MISTAKE = {"误食", "误吃", "误喝", "误吞", "吃错药"}
 # Locked in by oneself, bleeding or silent: self-harm, 110, not a person trapped.
 _SELF_LOCKED = re.compile("把自己(反)?(锁|关)|自己反锁")
@@ -266,7 +289,9 @@ _ASLEEP = re.compile(_ASLEEP_WORDS)
 # What says an emergency is under way rather than told about: the model weighs it, it decides nothing.
 _LEAK = re.compile("漏|泄|味|嘶|喷|冒气|呛|熏|"
                    # Round 7: a leak seen or heard ("冒白气", "哧哧响", "抹了肥皂水就冒泡").
-                   "白气|哧|嗤|咝|呲|冒泡|往外冒")
+                   "白气|哧|嗤|咝|呲|冒泡|往外冒|"
+                   # Round 8: "呼呼地往外跑气".
+                   "跑气")
 _SEVERE = re.compile("快来|快点|赶紧|救命|救人|叫不醒|叫不应|没反应|不动了|没有呼吸|没气|昏迷|不省人事|很多血|是血|"
                      "血止不住|火很大|烧起来|出不来|打不开|冲走|沉下去|被埋|压住|还在|正在|一直在")
 
@@ -276,7 +301,7 @@ _DENIED = re.compile(
     rf"((没有|没|未|(?<!是)不是|并非|不会|不敢|无人|防止|预防|谨防|避免|以防|慢性){_CLAUSE}{{0,2}}|防)$")
 # "随时可能倒塌", "担心以后会漏气", "存在火灾隐患": a hazard worth hurrying, not an emergency under way.
 _HAZARD_BEFORE = re.compile(
-    rf"(可能|随时|担心|害怕|怕|容易|险些|差点|如果|一旦|万一|哪天|迟早|以免|难道|会不会|(?<![不可还])能){_CLAUSE}{{0,6}}$")
+    rf"(可能|随时|担心|害怕|怕|容易|险些|差点|如果|一旦|万一|哪天|迟早|以免|难道|会不会|(?<![不可还])能(?![看听闻见])){_CLAUSE}{{0,6}}$")
 # "冒了一下火花就没了", "着了一下就灭了": over by the time of the call.
 _OVER_AFTER = re.compile(rf"^{_CLAUSE}{{0,4}}(就没了|就灭了|就停了|就好了|又好了|被扑灭|扑灭了|灭掉了)")
 _HAZARD_AFTER = re.compile(rf"^{_CLAUSE}{{0,3}}(隐患|风险|危险|的可能|怎么办)")
@@ -285,23 +310,29 @@ _SUSPECTED = re.compile(rf"(可能|怕是|恐怕){_CLAUSE}{{0,6}}$")
 # "排队排得我都快晕倒了", "气得我要爆炸了", "热得跟着火了一样", "我头都要炸了": a feeling put strongly, not a danger
 # ("好像着火了" is a caller unsure of a fire, not a simile).
 _HYPERBOLE = re.compile(rf"(得{_CLAUSE}{{0,2}}(快要|快|要)|(?<![好就])像|跟|我真的要|我都要|我快要|"
+                        # Round 8: "堵得我都想从车上跳下去了", "要被气晕了".
+                        rf"我都想{_CLAUSE}{{0,4}}|被气|"
                         rf"(头|脑袋|脑子|心|肺)都快?要)$")
 # Round 7: "吵得我心脏病都要犯了", the strong word after the cue.
 _HYPERBOLE_AFTER = re.compile(rf"^{_CLAUSE}{{0,3}}(一样|似的|都要犯|都快要犯|都快犯)")
 # Whole-text evidence the character n-grams see only piecemeal.
 _MARKERS = {
-    "past": re.compile("去年|前年|上个?月|上周|上次|前几天|前些天|之前|以前|曾经|几年前|那次|那起|那场|昨天|"
-                       "昨晚|过一次|前几年|那年|多年前|早年|当年|小时候|前阵子|上回|发生过|出过|前天|前两天|大前天|上礼拜|"
+    "past": re.compile("去年|前年|上个?月|上周|上次|前几天|前些天|之前|以前|曾经|几年前|那次|那起|那场|"
+                       # Round 8: "吃了昨天剩的豆角" dates the food, not the event.
+                       "昨天(?!剩)|昨晚(?!剩)|过一次|前几年|那年|多年前|早年|当年|小时候|前阵子|上回|发生过|出过|前天(?!剩)|"
+                       "前两天|大前天|上礼拜|"
                        "上星期|前些日子|前段时间|那会儿"),
     "settled": re.compile("已经(处理|修|灭|救|好|看|醒|赔)|处理完|修好|没事|(?<![写买挂备弄])好了|报销|赔偿|理赔|进度|"
                           "认定|结果|没人受伤|没有人受伤|没受伤|找到了|救回来|救过来|出院|早过去|已经过去"),
-    "mistaken": re.compile("以为|其实|原来是|弄错|虚惊|不用来|是假的|误会"),
+    "mistaken": re.compile("以为|其实|原来是|结果是|弄错|虚惊|不用来|是假的|误会"),
     # Told second-hand: a rumour, the news, a post.
-    "hearsay": re.compile("听说|据说|听人说|听邻居说|网上|网友|谣言|传言|传说|朋友圈里|抖音|视频里|新闻|电视上|"
+    "hearsay": re.compile("听说|据说|听人说|听邻居说|网上|(?<!被)网友|谣言|传言|传说|朋友圈里|抖音|视频里|新闻|电视上|"
                           # Round 6.
                           "听人讲|听邻居讲|在传|群里传|朋友圈转|报道"),
     "prevent": re.compile("预防|防止|避免|以防|宣传|教育|培训|演练|建议|能不能|希望"),
-    "hyperbole": re.compile("得要死|死了|死人|要命|气死|累死|热死|吵死|吓死|逼疯|崩溃|吐血|真想死|想死的心|气得|急得|"
+    "hyperbole": re.compile("得要死|死了|死人|要命|气死|累死|热死|吵死|吓死|逼疯|崩溃|真想死|想死的心|气得|急得|"
+                            # Round 8: "趴在那吐血" is blood, "气得要吐血" a feeling.
+                            "要吐血|想吐血|快吐血|"
                             "心里|简直|一样|似的|老百姓|快晕|要晕|都快|疯了"),
     "money": re.compile("工资|房租|房贷|退休金|押金|费|价格|价钱|房价|物价|涨价|降价|电价|气价|水价|收费|充值|发票|"
                         "补贴|赔|银行卡|社保卡|医保卡|公交卡|燃气卡|气卡|电卡|水卡|饭卡|办卡|卡里|卡上"),
@@ -314,11 +345,12 @@ _MARKERS = {
     "threat": re.compile(rf"不给{_CLAUSE}{{0,8}}就|(说|扬言|威胁)要(把|跟|和|烧|炸|弄死|杀)|同归于尽|一起死"),
 }
 _NEAR_MARKERS = {
-    "habitual": re.compile("天天|经常|每天|老是|总是|常常|多次|好几次|每次|每到|一到|长期|常年|屡次|时不时|"
-                           # Round 7: 一动不动 is a person down, not a habit.
-                           "(?<!一)动不动|好几回|一下雨|一下大雨|每逢"),
+    "habitual": re.compile("(?<!平时)(?<!平常)(天天|经常|每天)|老是|总是|常常|多次|(?<!吐了)好几次|每次|每到|一到|长期|"
+                           "常年|屡次|时不时|"
+                           # Round 7: 一动不动 is a person down, not a habit. Round 8: "吐了好几回" is one bout.
+                           "(?<!一)动不动|(?<!吐了)好几回|一下雨|一下大雨|每逢"),
     "suspected": re.compile("好像|怀疑|是不是|可能是|估计"),
-    "commerce": re.compile("卖|销售|摆摊|经营|商家|店家|网购|执照|售后"),
+    "commerce": re.compile("(?<!外)卖|销售|摆摊|经营|商家|店家|网购|执照|售后"),
     "jam": re.compile("堵车|拥堵|堵得|堵了|堵住|塞车"),
     # Begun earlier, still going on ("昨天下午出去到现在还没回来"): not a past event.
     "ongoing": re.compile("到现在|还没|一直没|一晚上|一整天|一天一夜|一个小时了|半天了"),
@@ -330,13 +362,13 @@ WINDOW = 24
 NEAR = 3
 # An emergency needs this probability: the threshold that leaves the widest margin to both targets in grouped
 # cross-validation on the corpus (bench/urgency_eval.py, choose_threshold; --nested estimates that choice).
-EMERGENCY_THRESHOLD = 0.6
+EMERGENCY_THRESHOLD = 0.7
 C = 10.0
 # The second path: a text in which the rules find no cue ("一头栽到桌上", "人不见了") is read whole by a
 # character n-gram model that names a transfer line, a hazard (urgent) or none. It must be sure: the threshold
 # keeps its false emergencies on the corpus and seed complaints at most OPEN_FALSE_TARGET in grouped
 # cross-validation (bench/urgency_eval.py, choose_open_threshold), for it reads every ticket.
-OPEN_THRESHOLD = 0.8
+OPEN_THRESHOLD = 0.7
 OPEN_FALSE_TARGET = 0.02
 # "urgent" is a hazard told without a cue word ("井盖被人偷了，路中间一个黑洞"); the rest are transfer lines.
 OPEN_CLASSES = ("none", "urgent", "110", "119", "120", "gas")
@@ -401,7 +433,7 @@ def _cues(text, matches=None):
             state = "hyperbole"
         elif _OVER_AFTER.search(after):
             state = "over"
-        elif _ANIMAL_BEFORE.search(before):
+        elif _ANIMAL_BEFORE.search(before) and match.group() not in _SET_ON:
             state = "animal"
         elif _HAZARD_AFTER.search(after) or (_HAZARD_BEFORE.search(before)
                                              and not (after.startswith("了") and _SUSPECTED.search(before))):
@@ -426,7 +458,9 @@ def _line(cues, text):
     hikers lost on a mountain, to 119; one fallen from a height with no water named to 120; a sign blown over
     by the wind is not a traffic accident. Round 7: a hand or foot caught in a machine or a gap and still held
     there, not torn, to 119. (A learned line model was tried again in round 7 and lost to these rules in grouped
-    cross-validation: see README.)"""
+    cross-validation: see README.) Round 8: a wire that fell off its pole is a wire down (110), not a person
+    falling; a pipe split where gas smells is the leak (gas), not a crack; one dragged in by the waves is drowning
+    (120), not an abduction."""
     lined = [cue for cue in cues if CUES[cue.kind][0]]
     live = [cue for cue in lined if cue.state == "live"] or lined
     if not live:
@@ -461,12 +495,21 @@ def _line(cues, text):
         return "110"
     if first.kind == "gas" and medical and _PERSON_DOWN.search(text):
         return "120"
-    if first.kind == "collapse" and (medical or _FELL.search(text)) and all(
-            cue.word in _FALLING for cue in live if cue.kind == "collapse"):
+    falling = first.kind == "collapse" and all(cue.word in _FALLING for cue in live if cue.kind == "collapse")
+    if falling and (medical or _FELL.search(text)) and not _WIRE_DOWN.search(text):
         return "120"
-    if first.kind in ("fire", "electricity", "shock", "traffic") and _WIRE_DOWN.search(text) and not (
+    # Round 8: a wire that fell ("一根电线从杆子上掉下来搭在铁栏杆上") is a wire down, not a person falling.
+    if (first.kind in ("fire", "electricity", "shock", "traffic") or falling) and _WIRE_DOWN.search(text) and not (
             medical and _PERSON_DOWN.search(text)):
         return "110"
+    # Round 8: a pipe that split where gas smells ("液化气罐的管子裂开了") is the leak, not a building cracking.
+    if first.kind == "collapse" and all(cue.word in _SPLIT for cue in live if cue.kind == "collapse") and any(
+            cue.kind == "gas" for cue in live):
+        return "gas"
+    # Round 8: dragged out by the waves ("被浪拖进去了") is drowning, not an abduction.
+    if first.kind == "violence" and all(cue.word in _DRAGGED for cue in live if cue.kind == "violence") and any(
+            cue.kind == "drowning" for cue in live) and _WATER.search(text):
+        return "120"
     # A person shocked where something smokes ("弹到地上，身上冒烟") needs the ambulance.
     if first.kind == "fire" and any(cue.kind == "shock" for cue in live) and _PERSON_DOWN.search(text):
         return "120"
@@ -579,8 +622,8 @@ def build_pipeline():
 
 
 def read_corpus(paths=None):
-    """Rows (text, level, line, group) of the corpus files, the held-out files excepted."""
-    paths = paths or sorted(path for path in CORPUS.glob("*.csv") if path not in HOLDOUTS)
+    """Rows (text, level, line, group) of the corpus files, the files still held out (HELD_OUT) excepted."""
+    paths = paths or sorted(path for path in CORPUS.glob("*.csv") if path not in HELD_OUT)
     rows = []
     for path in paths:
         with open(path, encoding="utf-8", newline="") as handle:
