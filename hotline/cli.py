@@ -65,7 +65,7 @@ def setup_command():
 
 
 def warn_missing_years():
-    today = utcnow().astimezone(calendar.work_calendar().tz).date()
+    today = utcnow().astimezone(calendar.local_tz()).date()
     for year in calendar.missing_years(today):
         click.secho(
             f"警告：{year} 年的法定节假日和调休安排尚未录入，按周一至周五计算工作日。"

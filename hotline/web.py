@@ -14,7 +14,7 @@ from classifier import urgency
 from hotline import labels
 from hotline.api import handle_hotline_error, handle_http_error, is_api_request
 from hotline.auth.models import User
-from hotline.directory.calendar import missing_years, work_calendar
+from hotline.directory.calendar import local_tz, missing_years, work_calendar
 from hotline.errors import HotlineError, InvalidInput, Unavailable
 from hotline.extensions import DATABASE_DOWN, database_down_message, db, login_manager
 from hotline.notifications import service as notifications
@@ -164,12 +164,12 @@ def _calendar_missing(user):
     """For admins: this year and next without a holiday arrangement (the banner asks them to enter it)."""
     if Role.ADMIN not in user.roles:
         return []
-    return missing_years(utcnow().astimezone(work_calendar().tz).date())
+    return missing_years(utcnow().astimezone(local_tz()).date())
 
 
 def local_time(moment, fmt="%Y-%m-%d %H:%M"):
     """An aware datetime as the centre's wall-clock time; empty for None."""
-    return moment.astimezone(work_calendar().tz).strftime(fmt) if moment else ""
+    return moment.astimezone(local_tz()).strftime(fmt) if moment else ""
 
 
 def label(code, mapping):

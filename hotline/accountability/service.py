@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from hotline.accountability.models import AccountabilityRecord
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import local_tz
 from hotline.errors import Forbidden, InvalidTransition, NotFound
 from hotline.extensions import db
 from hotline.labels import DEADLINE_KINDS, RECORD_STATUSES
@@ -57,7 +57,7 @@ def records(user, query):
         value = getattr(query, name)
         if value is not None:
             stmt = stmt.where(getattr(AccountabilityRecord, name) == value)
-    tz = work_calendar().tz
+    tz = local_tz()
     if query.period_from is not None:
         stmt = stmt.where(AccountabilityRecord.due_at >= datetime.combine(query.period_from, time(), tz))
     if query.period_to is not None:

@@ -28,7 +28,7 @@ from hotline.auth import users
 from hotline.auth.access import roles_required, token_required
 from hotline.directory import admin as directory
 from hotline.directory import calendar
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import local_tz
 from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.labels import AUDIT_ACTIONS, AUDIT_ENTITIES
@@ -124,7 +124,7 @@ def reset_password(user_id):
 @document("审计日志（管理员、督办领导）", query=AuditQuery, response=AuditPage, errors=(403,))
 def list_audit():
     query = schemas.parse(AuditQuery, request.args.to_dict())
-    tz = work_calendar().tz
+    tz = local_tz()
     since = datetime.combine(query.date_from, time(), tz) if query.date_from else None
     until = datetime.combine(query.date_to + timedelta(days=1), time(), tz) if query.date_to else None
     page = db.paginate(audit.entries(query, since, until), page=query.page, per_page=query.per_page,

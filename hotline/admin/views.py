@@ -19,7 +19,7 @@ from hotline.auth import users
 from hotline.auth.access import roles_required
 from hotline.auth.models import User
 from hotline.directory import admin as directory
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import local_tz
 from hotline.directory.models import Category, Department, TimeLimitPolicy
 from hotline.errors import HotlineError, InvalidInput
 from hotline.extensions import db
@@ -426,7 +426,7 @@ def _audit_filters():
 
 
 def _audit_select(query):
-    tz = work_calendar().tz
+    tz = local_tz()
     since = datetime.combine(query.date_from, time(), tz) if query.date_from else None
     until = datetime.combine(query.date_to + timedelta(days=1), time(), tz) if query.date_to else None
     return audit.entries(query, since, until)
@@ -455,14 +455,14 @@ def audit_export():
     rows = db.session.scalars(_audit_select(query).limit(EXPORT_LIMIT)).all()
     now = utcnow()
     return send_file(_audit_workbook(rows, display.Names()), mimetype=XLSX, as_attachment=True,
-                     download_name=f"审计日志-{now.astimezone(work_calendar().tz):%Y%m%d%H%M}.xlsx")
+                     download_name=f"审计日志-{now.astimezone(local_tz()):%Y%m%d%H%M}.xlsx")
 
 
 AUDIT_COLUMNS = (("时间", 17), ("操作人", 14), ("对象", 10), ("对象编号", 10), ("操作", 10), ("修改内容", 90))
 
 
 def _audit_workbook(entries, names):
-    tz = work_calendar().tz
+    tz = local_tz()
     book = Workbook()
     sheet = book.active
     sheet.title = "审计日志"

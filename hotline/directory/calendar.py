@@ -84,6 +84,12 @@ def _stamp_query():
     )
 
 
+def local_tz():
+    """The centre's time zone (HOTLINE_TIMEZONE): what the calendar's tz is, without the query that
+    asks whether the calendar changed (a ticket number or a report day needs only the date)."""
+    return ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
+
+
 def work_calendar():
     """The calendar as a pure WorkCalendar, rebuilt only when an admin changed it, and looked up
     once per request: a page shows the deadlines of many tickets with one calendar."""

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from hotline.accountability.models import AccountabilityRecord
-from hotline.directory.calendar import pending_recomputes, work_calendar
+from hotline.directory.calendar import local_tz, pending_recomputes, work_calendar
 from hotline.extensions import db
 from hotline.jobs.sweep import SYSTEM_ACTOR
 from hotline.labels import DEADLINE_KINDS
@@ -53,7 +53,9 @@ def calendar_recompute(now):
         records = _open_records(tickets)
         for ticket in tickets:
             summary.update(recompute_ticket(ticket, calendar, now, records))
-    # Handling times of replied spells depend on the calendar too, so everything is recounted.
+    # Handling times of replied spells depend on the calendar too, so everything is recounted, from the
+    # rows as just moved: the recount reads the tables through the connection, which does not flush.
+    db.session.flush()
     rebuild(db.session.connection())
     for row in pending:
         row.done_at = now
@@ -149,7 +151,7 @@ def _correct_records(ticket, spell, clocks, now, records):
 
 
 def _record_event(ticket, moved, others, withdrawn, now):
-    tz = work_calendar().tz
+    tz = local_tz()
 
     def shown(moment):
         return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "无"

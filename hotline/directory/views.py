@@ -101,7 +101,7 @@ def _decoded(data):
 
 
 def _today():
-    return utcnow().astimezone(calendar.work_calendar().tz).date()
+    return utcnow().astimezone(calendar.local_tz()).date()
 
 
 def _year(text):

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select
 
 from hotline.accountability.models import AccountabilityRecord
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import local_tz
 from hotline.directory.models import Category, Department
 from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.extensions import db
@@ -24,7 +24,7 @@ SATISFIED = ("satisfied", "basically_satisfied")
 
 def daily_briefing(now):
     """Store the briefing of every finished day since the last stored one (yesterday at least)."""
-    tz = work_calendar().tz
+    tz = local_tz()
     yesterday = now.astimezone(tz).date() - timedelta(days=1)
     last = db.session.scalar(select(func.max(DailyBriefing.day)).where(DailyBriefing.day <= yesterday))
     first = yesterday if last is None else max(last + timedelta(days=1),

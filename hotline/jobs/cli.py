@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import local_tz
 from hotline.jobs import scheduler
 from hotline.jobs.runner import run_job
 from hotline.jobs.tasks import JOBS
@@ -46,4 +46,4 @@ def _moment(value):
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"不是 ISO-8601 时间：{value}", param_hint="--now") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=work_calendar().tz)
+    return moment if moment.tzinfo else moment.replace(tzinfo=local_tz())

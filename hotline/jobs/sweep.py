@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from sqlalchemy import and_, bindparam, func, insert, or_, select, union, update
 
 from hotline.accountability.models import AccountabilityRecord
-from hotline.directory.calendar import policy_for, work_calendar
+from hotline.directory.calendar import local_tz, policy_for, work_calendar
 from hotline.extensions import db
 from hotline.labels import DEADLINE_KINDS, LATENESS
 from hotline.notifications.models import Notification
@@ -58,7 +58,7 @@ class _Batch:
 
     def __init__(self, ids, now, summary):
         self.now, self.summary = now, summary
-        self.tz = work_calendar().tz
+        self.tz = local_tz()
         self.tickets = db.session.execute(
             select(*(getattr(Ticket, c) for c in COLUMNS)).where(Ticket.id.in_(ids))
             .order_by(Ticket.id).with_for_update()

@@ -2,7 +2,7 @@
 from sqlalchemy import false, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import local_tz
 from hotline.errors import NotFound
 from hotline.extensions import db
 from hotline.notifications.models import Notification
@@ -89,7 +89,7 @@ def _notice_for(change, _state, kind, audience, wording):
 
 
 def _local(moment):
-    return f"{moment.astimezone(work_calendar().tz):%Y-%m-%d %H:%M}" if moment else "—"
+    return f"{moment.astimezone(local_tz()):%Y-%m-%d %H:%M}" if moment else "—"
 
 
 def _name(ticket):

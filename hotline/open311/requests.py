@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from classifier.urgency import TRANSFER_LINES
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import local_tz
 from hotline.directory.models import Category, Department
 from hotline.errors import InvalidInput, NotFound
 from hotline.extensions import db
@@ -43,7 +43,7 @@ def _scrub(value):
 
 
 def _iso(moment):
-    return moment.astimezone(work_calendar().tz).isoformat(timespec="seconds") if moment else None
+    return moment.astimezone(local_tz()).isoformat(timespec="seconds") if moment else None
 
 
 def visible(reader):
@@ -133,7 +133,7 @@ def _moment(name, value):
     except ValueError:
         raise InvalidInput(f"{name} 不是合法的日期时间（例：2026-12-01T00:00:00+08:00）",
                            details={name: value}) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=work_calendar().tz)
+    return moment if moment.tzinfo else moment.replace(tzinfo=local_tz())
 
 
 def _int(args, name, default, low, high):

@@ -19,7 +19,7 @@ a ticket counted for before each change for what it counts for after, in the sam
 transaction; `rebuild` recounts everything the same way. Handling time
 is worked out with the calendar as it stands at the change.
 """
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from datetime import date
 from functools import cache
 from itertools import combinations, repeat
@@ -30,7 +30,7 @@ from sqlalchemy import String, bindparam, column, delete, func, inspect, select,
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.directory.calendar import load_calendar, work_calendar
+from hotline.directory.calendar import load_calendar, local_tz, work_calendar
 from hotline.extensions import db
 from hotline.reports.definitions import SATISFIED
 from hotline.tickets.models import Assignment, AssistOpinion, Revisit, Ticket
@@ -169,7 +169,13 @@ def snapshot(ticket):
     """What a ticket, with its spells and revisits, counts for at this moment, in every cut."""
     spells = ticket.assignments
     revisits = ticket.revisits if any(s.end_reason == "revisited" for s in spells) else ()
-    return cells(ticket, contributions(ticket, spells, revisits, work_calendar(), ticket.assist_opinions))
+    # Working minutes are counted for replies only; before one, the local day of each moment is all
+    # that is needed, and intake, dispatch and sign are spared the calendar's freshness query.
+    calendar = work_calendar() if any(s.replied_at is not None for s in spells) else _LocalDays(local_tz())
+    return cells(ticket, contributions(ticket, spells, revisits, calendar, ticket.assist_opinions))
+
+
+_LocalDays = namedtuple("_LocalDays", "tz")  # what contributions() reads of a calendar when nothing was replied
 
 
 def subscribe():

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import or_, select
 
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import local_tz, work_calendar
 from hotline.directory.models import Category, Department
 from hotline.errors import Forbidden, InvalidInput
 from hotline.extensions import db
@@ -75,7 +75,7 @@ def league_for(scope, calendar):
 def recent_hotspots(user, now, days, department_id=None, limit=20):
     """Hotspots of the last `days` days for the user, with the period and filters they cover."""
     department_id = department_filter(user, department_id)
-    tz = work_calendar().tz
+    tz = local_tz()
     start = (now - timedelta(days=days)).astimezone(tz).date()
     return {"period": {"from": start.isoformat(), "to": now.astimezone(tz).date().isoformat()},
             "filters": {"department_id": department_id, "days": days},

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from sqlalchemy import select
 
 from hotline.auth.access import roles_required
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import local_tz
 from hotline.errors import Forbidden, HotlineError, InvalidInput
 from hotline.extensions import db, reads_first
 from hotline.jobs import briefing
@@ -62,7 +62,7 @@ def _parsed():
         query = schemas.parse(DashboardQuery, {k: v for k, v in request.args.items() if v.strip()})
     except InvalidInput as exc:
         raise InvalidInput("查询条件有误：" + "；".join(_problems(exc.details))) from None
-    today = utcnow().astimezone(work_calendar().tz).date()
+    today = utcnow().astimezone(local_tz()).date()
     first, last = period_days(query.period, today, query.date_from, query.date_to)
     query = query.model_copy(update={"date_from": first, "date_to": last})
     return (query, *scopes.report_scope(query, g.user, utcnow(), query.is_enterprise))
@@ -211,7 +211,7 @@ def daily_index():
 @roles_required(REPORT_ROLES, FORBIDDEN)
 def daily(day):
     report = briefing.stored(day, g.user)
-    tz = work_calendar().tz
+    tz = local_tz()
     severe = scopes.severely_overdue_on(date.fromisoformat(report["day"]), tz)
     return render_template("reports/daily.html", report=report, severe=severe, names=queues.department_names())
 

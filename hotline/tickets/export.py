@@ -6,7 +6,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from hotline import labels
-from hotline.directory.calendar import work_calendar
+from hotline.directory.calendar import local_tz
 from hotline.text import for_spreadsheet
 from hotline.tickets.deadlines import lateness
 
@@ -18,7 +18,7 @@ WHEN = "yyyy-mm-dd hh:mm"
 
 def workbook(rows, departments, now):
     """rows: {"ticket", "name", "phone"} with the caller already masked for the viewer → .xlsx bytes."""
-    tz = work_calendar().tz
+    tz = local_tz()
     book = Workbook()
     sheet = book.active
     sheet.title = "工单清单"

@@ -21,7 +21,7 @@ from sqlalchemy import column, insert, select
 from sqlalchemy import table as sql_table
 
 from hotline.audit import service as audit
-from hotline.directory.calendar import policy_for, work_calendar
+from hotline.directory.calendar import local_tz, policy_for, work_calendar
 from hotline.directory.models import Category, Department
 from hotline.errors import Forbidden
 from hotline.extensions import db
@@ -59,7 +59,7 @@ def import_tickets(path, actor, mapping=None, dry_run=False, skip_bad=False, pro
     header, rows = import_rows.read_table(path)
     cols = import_rows.columns(header, mapping)
     report = ImportReport(Path(path).name, cols.ignored)
-    good = _checked(rows, cols, Validator(_departments(), _categories(), work_calendar().tz, now),
+    good = _checked(rows, cols, Validator(_departments(), _categories(), local_tz(), now),
                     report, progress)
     known = _known_refs([t["source_ref"] for t in good])
     fresh = [t for t in good if t["source_ref"] not in known]

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from classifier import urgency
 from classifier.pipeline import compose_text
 from hotline import labels
-from hotline.directory.calendar import policy_for, work_calendar
+from hotline.directory.calendar import local_tz, policy_for, work_calendar
 from hotline.directory.models import Category, Department
 from hotline.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from hotline.extensions import begin_writing, db
@@ -171,7 +171,7 @@ def late_condition(kind, now):
 
 def _moment(value, end=False):
     """A date means the whole local day; a datetime without offset is local time."""
-    tz = work_calendar().tz
+    tz = local_tz()
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     day = value + timedelta(days=1) if end else value
@@ -276,7 +276,7 @@ _TAKE_NUMBER = (update(_SEQUENCES).where(_SEQUENCES.c.day == bindparam("today"))
 
 
 def _next_number(now):
-    day = now.astimezone(work_calendar().tz).date()
+    day = now.astimezone(local_tz()).date()
     for _ in range(3):
         # One statement takes the next number and holds today's row until the commit (PostgreSQL's
         # row lock, SQLite's write lock): reading the row FOR UPDATE, then flushing the ORM's change

@@ -66,3 +66,13 @@ def test_every_statement_of_intake_looks_up_by_index(app, api, gap):
 def test_the_check_sees_a_table_scan(app):
     assert _scans(app, "SELECT id FROM tickets WHERE content = 'x'", ())
     assert not _scans(app, "SELECT id FROM tickets WHERE number = '20260101-000001'", ())
+
+
+def test_intake_does_not_ask_whether_the_calendar_changed(app, api):
+    # A new ticket's number and report day need only the local date (HOTLINE_TIMEZONE): the calendar's
+    # freshness query is for working minutes, which nothing counts before a reply.
+    api("operator1").post("/tickets", json=ticket_data())
+    statements = _statements(app, lambda: api("operator1").post("/tickets", json=ticket_data(
+        content="小区路灯坏了一个月，晚上走路看不见", caller_phone="13700002222")))
+    assert any("ticket_sequences" in statement for statement, _ in statements)
+    assert not [statement for statement, _ in statements if "calendar_years" in statement]
