@@ -51,11 +51,15 @@ HOLDOUT7 = CORPUS / "holdout7.csv"
 # An eighth, written and frozen at the start of the eighth round, before any code or corpus row had been read,
 # its texts kept away from every other file the same way (at most 35 % of its character pairs in any one text).
 HOLDOUT8 = CORPUS / "holdout8.csv"
-HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8)
+# A ninth, written and frozen at the start of the ninth round, before any corpus row had been read, kept away from
+# every other file the same way (at most 35 % of its character pairs in any one text).
+HOLDOUT9 = CORPUS / "holdout9.csv"
+HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8, HOLDOUT9)
 # The frozen sets still held out: never read by training, their misses never printed. The first five were read by
 # the rounds that followed them, so they no longer estimate anything; since round 8 they are training data (their
-# files stay frozen where they are, and their groups are their own).
-HELD_OUT = (HOLDOUT6, HOLDOUT7, HOLDOUT8)
+# files stay frozen where they are, and their groups are their own). Since round 9 so are holdout6 and holdout7,
+# measured several times though their misses were never printed.
+HELD_OUT = (HOLDOUT8, HOLDOUT9)
 LEVELS = ("normal", "urgent", "emergency")
 # What a person reads for each transfer_hint code.
 TRANSFER_LINES = {"110": "公安110", "119": "消防119", "120": "急救120", "gas": "燃气公司抢修电话"}
@@ -115,7 +119,7 @@ CUES = {
                         # Round 5: what a weapon is, what an attacker says.
                         "匕首|锤子|锄头|斧头|甩棍|弹弓|抡|砸人|砸医生|收拾我|收拾你|不准出来|不准走|"
                         # Round 6: a gun, a captive, a threat with petrol or a lighter.
-                        "枪|押到|后备箱|被人关|铁锹|抄起|吓唬人|汽油|打火机|就点了|惨叫|哭喊|"
+                        "枪|押到|后备箱|被人关|被人困|被人锁|按着打|铁锹|抄起|吓唬人|汽油|打火机|就点了|惨叫|哭喊|"
                         "往车里塞|烧死|把人打|打得满脸|"
                         # Round 7.
                         "打孩子|"
@@ -180,7 +184,7 @@ CUES = {
                         "一转身|没一点音信|没来过|找不着了|找不着|"
                         # Round 7.
                         "没见到人"),
-    "electricity": ("119", "电线|电缆|插座|插头|插线板|插排|配电|电表箱|电箱|变压器|高压线|漏电|短路"),
+    "electricity": ("119", "电线|电缆|插座|插头|插线板|插排|配电|电表箱|电箱|变压器|高压线|漏电|短路|电闸"),
     "help": (None, "救命|救人|快来|出人命|死人|危险"),
     # Everyday words that contain a danger word ("打不着火") and say none: matched first, they hide it.
     "idiom": (None, "被电信|打不着火|点不着火|打不着|点不着|火锅|上火|发火|火车|火葬|火化|刀片|剪刀|菜刀在哪|"
@@ -197,6 +201,8 @@ CUES = {
                     "被人倒|倒垃圾|泡软|被电动车|被电瓶车|被电车|脑梗后遗症|中风后遗症|有脑梗|有高血压|"
                     # Round 8: locked out, not in.
                     "锁在外面|关在外面|锁在门外|关在门外|"
+                    # Round 9: a pickup truck (皮卡着火 is a fire, not someone stuck).
+                    "皮卡|"
                     # Round 8: a flowerpot out on the ledge, onlookers (not attackers) round a seal.
                     "摆在外沿|放在外沿|摆在栏杆外|放在栏杆外|围着拍|围着看|"
                     # Session 9: asleep, frightened, cold, tired, hungry, found, a cold caught ("孩子刚睡着了…")
@@ -208,8 +214,11 @@ _PRECEDENCE = {kind: rank for rank, kind in enumerate(CUES)}
 # A person who collapsed, and collapse cues that may be a person falling (see _line).
 _PERSON_DOWN = re.compile("晕倒|晕过去|晕了过去|昏倒|昏迷|昏过去|倒地|倒在|躺在|不醒|不省人事|叫不醒|叫不应|没反应|"
                           "没有反应|没意识|没有意识|没有呼吸|没呼吸|抽搐|口吐白沫|休克|不动了|不说话了|眼睛闭着|不吭声|"
-                          "叫他也不应|叫她也不应|人倒了|往后倒|弹到地上")
+                          "叫他也不应|叫她也不应|人倒了|往后倒|弹到地上|"
+                          # Round 9, from grouped-CV misses.
+                          "晕在|趴在地|人不动|一仰就倒")
 _FALLING = {"掉下来"}
+_RUBBLE = {"砖头", "锄头", "铁锹", "钢管", "棍"}
 _SPLIT = {"裂开", "裂缝"}
 _DRAGGED = {"拖进", "拖走", "拖到", "拽进"}
 # Round 8: a dog set on people is the weapon, not an animal in trouble.
@@ -362,13 +371,13 @@ WINDOW = 24
 NEAR = 3
 # An emergency needs this probability: the threshold that leaves the widest margin to both targets in grouped
 # cross-validation on the corpus (bench/urgency_eval.py, choose_threshold; --nested estimates that choice).
-EMERGENCY_THRESHOLD = 0.7
+EMERGENCY_THRESHOLD = 0.5
 C = 10.0
 # The second path: a text in which the rules find no cue ("一头栽到桌上", "人不见了") is read whole by a
 # character n-gram model that names a transfer line, a hazard (urgent) or none. It must be sure: the threshold
 # keeps its false emergencies on the corpus and seed complaints at most OPEN_FALSE_TARGET in grouped
 # cross-validation (bench/urgency_eval.py, choose_open_threshold), for it reads every ticket.
-OPEN_THRESHOLD = 0.7
+OPEN_THRESHOLD = 0.75
 OPEN_FALSE_TARGET = 0.02
 # "urgent" is a hazard told without a cue word ("井盖被人偷了，路中间一个黑洞"); the rest are transfer lines.
 OPEN_CLASSES = ("none", "urgent", "110", "119", "120", "gas")
@@ -513,6 +522,15 @@ def _line(cues, text):
     # A person shocked where something smokes ("弹到地上，身上冒烟") needs the ambulance.
     if first.kind == "fire" and any(cue.kind == "shock" for cue in live) and _PERSON_DOWN.search(text):
         return "120"
+    # Round 9: sparks from a switch or a box that put a person down ("修电闸，啪的一声冒了火花，人就倒了") are a
+    # shock, not a fire.
+    if first.kind == "fire" and all(cue.word in ("火花", "冒火花") for cue in live if cue.kind == "fire") and any(
+            cue.kind == "electricity" for cue in live) and medical and _PERSON_DOWN.search(text):
+        return "120"
+    # Round 9: bricks or a hoe beside a collapse ("老戏楼塌了，人被砖头埋了一半") are rubble, not weapons.
+    if first.kind == "violence" and all(cue.word in _RUBBLE for cue in live if cue.kind == "violence") and any(
+            cue.kind in ("collapse", "trapped") for cue in live):
+        return "119"
     if first.kind == "trapped" and all(cue.word in _STUCK for cue in live if cue.kind == "trapped") and \
             _CHOKING.search(text):
         return "120"
