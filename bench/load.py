@@ -89,16 +89,21 @@ def preload(env, count, per_day):
     store_tickets(app, count, per_day=per_day or None)
 
 
-def wait_ready(port, seconds=120):
+def wait_ready(port, seconds=120, server=None, log=None):
+    """Until /healthz answers; stops with gunicorn's last words if it exits or never answers."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if server is not None and server.poll() is not None:
+            break
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.5)
-    sys.exit("gunicorn did not come up")
+    said = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log and log.exists() else ""
+    exited = " (it exited)" if server is not None and server.poll() is not None else ""
+    sys.exit(f"gunicorn did not come up{exited}:\n{said}")
 
 
 def _tree_cpu_seconds(pid):
@@ -216,9 +221,10 @@ def main():
         # intake rightly refuses as too short, counted as errors).
         calls = [" ".join(text.split()) for text in synthetic_corpus(5000, seed=11)[0]]
         texts.write_text("\n".join(calls), encoding="utf-8")
+        server_log = open(work / "gunicorn.log", "w", encoding="utf-8")  # gunicorn's output, for a start that fails
         gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "bench.load_app:app"],
-                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_ready(port)
+                                    cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
+        wait_ready(port, server=gunicorn, log=work / "gunicorn.log")
         if args.preload:
             wait_idle(gunicorn.pid)
         signed = sign_in(port)

@@ -4,7 +4,8 @@ intake's cost is compared with. Never deployed: it exists only for the benchmark
 from datetime import datetime
 
 from flask import jsonify, request
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.app import create_app
@@ -24,7 +25,13 @@ class FloorRow(db.Model):
 
 
 with app.app_context():
-    FloorRow.__table__.create(db.engine, checkfirst=True)
+    try:
+        FloorRow.__table__.create(db.engine, checkfirst=True)
+    except DBAPIError:
+        # Every worker imports this: on PostgreSQL two may both find the table missing, and the
+        # second's CREATE fails on the first's (a duplicate type), which ended its boot.
+        if not inspect(db.engine).has_table(FloorRow.__tablename__):
+            raise
 
 
 @app.post("/bench/floor")
