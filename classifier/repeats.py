@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier.similar import row_spans
 from classifier.tokenize import tokenize
 
 KINDS_FILE = Path(__file__).parent / "data" / "problem_kinds.txt"
@@ -503,15 +504,13 @@ def _union(arrays):
 def _dot_rows(indptr, features, weights, rows, query_features, query_weights, width):
     """The topic cosine of each row with the query, all rows at once, through a dense array of the
     vocabulary's width holding the query."""
-    starts, lengths = indptr[rows], indptr[rows + 1] - indptr[rows]
-    total = int(lengths.sum())
+    positions, lengths, first = row_spans(indptr, rows)
+    total = len(positions)
     if total == 0 or not len(query_features):
         return np.zeros(len(rows), np.float32)
     # `width` covers every stored feature (the index tracks the largest as it grows).
     dense = np.zeros(max(width, int(query_features.max()) + 1), np.float32)
     dense[query_features] = query_weights
-    first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    positions = np.repeat(starts - first, lengths) + np.arange(total)
     products = dense[features[positions]] * weights[positions]
     sums = np.add.reduceat(np.append(products, 0), np.minimum(first, total))
     return np.where(lengths > 0, sums[:len(rows)], 0)

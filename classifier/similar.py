@@ -241,9 +241,10 @@ class SimilarityIndex:
             self._tail_block = None
 
 
-def _spans(indptr, rows):
+def row_spans(indptr, rows):
     """Where the given rows of a CSR matrix lie in its data: (positions of all their entries in order,
-    each row's length, where each row starts among those positions)."""
+    each row's length, where each row starts among those positions). The repeat index's flat topic
+    arrays are laid out the same way (classifier.repeats)."""
     starts = indptr[rows]
     lengths = indptr[rows + 1] - starts
     first = np.cumsum(lengths) - lengths
@@ -254,7 +255,7 @@ def _spans(indptr, rows):
 def _posting_sums(inverted, terms, weights, width):
     """Each text's sum over the given n-grams of weight × its value (weights · those rows of the
     inverted matrix), for the `width` texts of a block."""
-    positions, lengths, _ = _spans(inverted.indptr, terms)
+    positions, lengths, _ = row_spans(inverted.indptr, terms)
     if not len(positions):
         return np.zeros(width, dtype=np.float32)
     return np.bincount(inverted.indices[positions], minlength=width,
@@ -271,7 +272,7 @@ def _row_dots(forward, rows, scratch):
     else:
         if not len(rows):
             return np.zeros(0, dtype=np.float32)
-        positions, lengths, first = _spans(forward.indptr, rows)
+        positions, lengths, first = row_spans(forward.indptr, rows)
         products = forward.data[positions] * scratch[forward.indices[positions]]
     total = len(products)
     sums = np.add.reduceat(np.append(products, np.float32(0)), np.minimum(first, total))
