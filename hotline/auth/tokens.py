@@ -5,7 +5,7 @@ from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,19 +37,25 @@ def _payload(token):
     return payload, signed_at
 
 
+@cache
+def _user_statement():
+    """The user, their roles and whether the token is on the revoked list, in one statement built
+    once: building it again on every request, with its cache key, cost about a third of the check."""
+    return (select(User, RevokedToken.token_id)
+            .outerjoin(RevokedToken, RevokedToken.token_id == bindparam("token_id"))
+            .where(User.id == bindparam("uid"))
+            .options(joinedload(User.role_rows)))
+
+
 def user_from_token(token):
-    """The token's user, in one query on every request: the user, their roles and whether the
-    token is on the revoked list come in one statement."""
+    """The token's user, in one query on every request."""
     payload, _ = _payload(token)
     uid, token_id = payload.get("uid"), payload.get("jti")
     found = None
     if isinstance(uid, int):
-        found = db.session.execute(
-            select(User, RevokedToken.token_id)
-            .outerjoin(RevokedToken, RevokedToken.token_id == (token_id if isinstance(token_id, str) else None))
-            .where(User.id == uid)
-            .options(joinedload(User.role_rows))
-        ).unique().first()
+        # A token id that is not a string matches no row (= NULL) and is refused below.
+        found = db.session.execute(_user_statement(), {
+            "uid": uid, "token_id": token_id if isinstance(token_id, str) else None}).unique().first()
     user = found[0] if found else None
     if user is None or not user.active or payload.get("tv") != user.token_version:
         raise Unauthorized("访问令牌已失效，请重新登录")

@@ -20,6 +20,7 @@ from hotline.webhooks.models import WebhookDelivery, WebhookEndpoint
 # States in which a ticket is finished with (办结): after the revisit, or answered on the call.
 FINISHED = (State.CLOSED, State.ANSWERED)
 _CACHE = "hotline.webhook_endpoints"
+_ACTIVE_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active)
 
 
 def event_for(action, from_state, to_state):
@@ -62,8 +63,7 @@ def subscribers(kind):
     must not ask for every one)."""
     endpoints = db.session.info.get(_CACHE)
     if endpoints is None:
-        endpoints = db.session.execute(select(WebhookEndpoint.id, WebhookEndpoint.events)
-                                       .where(WebhookEndpoint.active)).all()
+        endpoints = db.session.execute(_ACTIVE_ENDPOINTS).all()
         db.session.info[_CACHE] = endpoints
     return [endpoint_id for endpoint_id, events in endpoints if kind in events]
 
