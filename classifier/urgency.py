@@ -57,12 +57,17 @@ HOLDOUT9 = CORPUS / "holdout9.csv"
 # A tenth, written and frozen at the start of the tenth round, before any corpus row or the line rules had been read,
 # kept away from every other file the same way (at most 35 % of its character pairs in any one text).
 HOLDOUT10 = CORPUS / "holdout10.csv"
-HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8, HOLDOUT9, HOLDOUT10)
+# An eleventh, written and frozen at the start of the eleventh round, before any corpus row had been read, kept away
+# from every other file the same way; a third of its calls are long and rambling (60-95 characters).
+HOLDOUT11 = CORPUS / "holdout11.csv"
+HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8, HOLDOUT9, HOLDOUT10,
+            HOLDOUT11)
 # The frozen sets still held out: never read by training, their misses never printed. The first five were read by
 # the rounds that followed them, so they no longer estimate anything; since round 8 they are training data (their
 # files stay frozen where they are, and their groups are their own). Since round 9 so are holdout6 and holdout7,
-# measured several times though their misses were never printed, and since round 10 holdout8 (held out in rounds 8-9).
-HELD_OUT = (HOLDOUT9, HOLDOUT10)
+# measured several times though their misses were never printed, since round 10 holdout8 (held out in rounds 8-9) and
+# since round 11 holdout9 (held out in rounds 9-10).
+HELD_OUT = (HOLDOUT10, HOLDOUT11)
 LEVELS = ("normal", "urgent", "emergency")
 # What a person reads for each transfer_hint code.
 TRANSFER_LINES = {"110": "公安110", "119": "消防119", "120": "急救120", "gas": "燃气公司抢修电话"}
@@ -376,14 +381,15 @@ _NEAR_MARKERS = {
 WINDOW = 24
 NEAR = 3
 # An emergency needs this probability: the threshold that leaves the widest margin to both targets in grouped
-# cross-validation on the corpus (bench/urgency_eval.py, choose_threshold; --nested estimates that choice).
-EMERGENCY_THRESHOLD = 0.5
+# cross-validation on the corpus (bench/urgency_eval.py, choose_threshold; --nested estimates that choice). Round 11
+# (holdout9 folded in, the second path at 0.7): 0.4, a margin of -0.04 points against -0.04 at 0.5, one call apart.
+EMERGENCY_THRESHOLD = 0.4
 C = 10.0
 # The second path: a text in which the rules find no cue ("一头栽到桌上", "人不见了") is read whole by a
 # character n-gram model that names a transfer line, a hazard (urgent) or none. It must be sure: the threshold
 # keeps its false emergencies on the corpus and seed complaints at most OPEN_FALSE_TARGET in grouped
-# cross-validation (bench/urgency_eval.py, choose_open_threshold), for it reads every ticket.
-OPEN_THRESHOLD = 0.75
+# cross-validation (bench/urgency_eval.py, choose_open_threshold), for it reads every ticket. Round 11: 0.7 (1.9 %).
+OPEN_THRESHOLD = 0.7
 OPEN_FALSE_TARGET = 0.02
 # "urgent" is a hazard told without a cue word ("井盖被人偷了，路中间一个黑洞"); the rest are transfer lines.
 OPEN_CLASSES = ("none", "urgent", "110", "119", "120", "gas")
@@ -393,7 +399,9 @@ OPEN_LENGTH = 120
 OPEN_C = 10.0
 # Round 10: the rules' line gives way to the second path's when that model, reading the whole text, is at least this
 # sure of another line (a learned line chooser beside the rules; 0.8 had the most right lines in grouped CV among
-# 0.7-0.95, and the selection rule written before measuring also asked it to raise holdout9's right lines).
+# 0.7-0.95, and the selection rule written before measuring also asked it to raise holdout9's right lines). Round 11
+# kept it: 0.75 had two more right lines in grouped CV, and holdout10 did not gain; a line model of its own, trained on
+# the emergencies only (README), did worse in grouped CV in place of this one or before it.
 LINE_OVERRIDE = 0.8
 
 
