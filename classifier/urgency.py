@@ -71,9 +71,8 @@ HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7,
 # The frozen sets still held out: never read by training, their misses never printed. The first five were read by
 # the rounds that followed them, so they no longer estimate anything; since round 8 they are training data (their
 # files stay frozen where they are, and their groups are their own). Since round 9 so are holdout6 and holdout7,
-# measured several times though their misses were never printed, since round 10 holdout8 (held out in rounds 8-9) and
-# since round 11 holdout9 (held out in rounds 9-10), since round 12 holdout10 (held out in rounds 10-11) and
-# since round 13 holdout11 (held out in rounds 11-12).
+# measured several times though their misses were never printed. Since round 10 each round makes training data of the
+# older of the two sets it found held out (holdout8 in round 10 … holdout11 in round 13), each held out for two rounds.
 HELD_OUT = (HOLDOUT12, HOLDOUT13)
 LEVELS = ("normal", "urgent", "emergency")
 # What a person reads for each transfer_hint code.

@@ -90,7 +90,7 @@ PHONE_LIKE = re.compile(r"^\+?[0-9][0-9-]{2,19}$")  # what schemas.Phone accepts
 
 # What a listed ticket's answer reads besides its own row (its assignment's assisting departments, a pending
 # extension, the ticket it was merged into), loaded for the whole page in one query each: read ticket by ticket,
-# they were two or three queries a row, over half of a list's time.
+# they were two or three queries a row, about 40 % of a list's time.
 LISTED_LOADS = (selectinload(Ticket.assignments).selectinload(Assignment.assisting),
                 selectinload(Ticket.extensions), selectinload(Ticket.duplicate_of))
 
