@@ -5,6 +5,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 import sklearn
+from scipy.sparse import _sparsetools
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 # New texts gather in a small tail, scored row by row; a full tail becomes a block with its own
@@ -254,26 +255,41 @@ def row_spans(indptr, rows):
 
 def _posting_sums(inverted, terms, weights, width):
     """Each text's sum over the given n-grams of weight × its value (weights · those rows of the
-    inverted matrix), for the `width` texts of a block."""
-    positions, lengths, _ = row_spans(inverted.indptr, terms)
-    if not len(positions):
-        return np.zeros(width, dtype=np.float32)
-    return np.bincount(inverted.indices[positions], minlength=width,
-                       weights=inverted.data[positions] * np.repeat(weights, lengths))
+    inverted matrix), for the `width` texts of a block: the n-grams' rows gathered and multiplied
+    by the weights in scipy's own loops (csr_row_index, then csc_matvec, the gathered rows read as
+    the columns of their transpose), without building a matrix."""
+    indices, data, indptr = _gather_rows(inverted, terms)
+    sums = np.zeros(width, dtype=np.float32)
+    if len(data):
+        _sparsetools.csc_matvec(width, len(terms), indptr, indices, data, weights.astype(np.float32, copy=False),
+                                sums)
+    return sums
+
+
+def _gather_rows(matrix, rows):
+    """The given rows of a CSR matrix as (indices, data, indptr) arrays of their own, gathered by scipy's
+    csr_row_index."""
+    index_type = matrix.indices.dtype
+    rows = rows.astype(index_type, copy=False)
+    indptr = np.zeros(len(rows) + 1, dtype=index_type)
+    np.cumsum(matrix.indptr[rows + 1] - matrix.indptr[rows], out=indptr[1:])
+    indices, data = np.empty(indptr[-1], dtype=index_type), np.empty(indptr[-1], dtype=matrix.data.dtype)
+    _sparsetools.csr_row_index(len(rows), rows, matrix.indptr, matrix.indices, matrix.data, indices, data)
+    return indices, data, indptr
 
 
 def _row_dots(forward, rows, scratch):
     """Rows of a CSR matrix (all of them when rows is None) dotted with the vector held in `scratch`,
-    a dense array of the vector's width."""
+    a dense array of the vector's width. scipy's own loops gather the rows (csr_row_index) and multiply
+    them by the vector (csr_matvec) without building a matrix: for a few dozen rows, numpy's gathers,
+    sums by row and their temporaries cost two to three times as much."""
     if rows is None:
-        indptr = forward.indptr
-        products = forward.data * scratch[forward.indices]
-        lengths, first = np.diff(indptr), indptr[:-1]
+        count, indptr, indices, data = forward.shape[0], forward.indptr, forward.indices, forward.data
     else:
         if not len(rows):
             return np.zeros(0, dtype=np.float32)
-        positions, lengths, first = row_spans(forward.indptr, rows)
-        products = forward.data[positions] * scratch[forward.indices[positions]]
-    total = len(products)
-    sums = np.add.reduceat(np.append(products, np.float32(0)), np.minimum(first, total))
-    return np.where(lengths > 0, sums[:len(lengths)], np.float32(0))
+        count = len(rows)
+        indices, data, indptr = _gather_rows(forward, rows)
+    sums = np.zeros(count, dtype=np.float32)
+    _sparsetools.csr_matvec(count, forward.shape[1], indptr, indices, data, scratch, sums)
+    return sums

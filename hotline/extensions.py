@@ -1,4 +1,8 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
+import fcntl
+import os
+import sqlite3
+import time
 from contextlib import suppress
 
 from flask import current_app, g, has_request_context, request
@@ -41,6 +45,11 @@ def attach_engine_listeners(engine):
     """SQLite settings on each new connection of the app's engine; nothing for PostgreSQL."""
     if engine.dialect.name != "sqlite":
         return
+    if engine.url.database and engine.url.database != ":memory:" and not engine.url.database.startswith("file:"):
+        lock_path = f"{os.path.abspath(engine.url.database)}-writer"
+        event.listen(engine, "do_connect",
+                     lambda dialect, record, cargs, cparams: cparams.update(factory=WriterConnection))
+        event.listen(engine, "connect", lambda dbapi_connection, record: _set_lock_path(dbapi_connection, lock_path))
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     event.listen(engine, "before_cursor_execute", _refuse_unlocked_write)
@@ -83,10 +92,86 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={int(_WRITE_LOCK_TIMEOUT * 1000)}")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+# How long a writer waits for SQLite's write lock before giving up with "database is locked".
+_WRITE_LOCK_TIMEOUT = 15.0
+# While another writer holds the turn, look again after this long, doubling up to the longest.
+_TURN_FIRST_PAUSE, _TURN_LONGEST_PAUSE = 0.0001, 0.001
+
+
+class WriterConnection(sqlite3.Connection):
+    """A pysqlite connection that queues for SQLite's single write lock on a lock file beside the
+    database (flock), held from BEGIN IMMEDIATE until its commit or rollback has finished.
+
+    SQLite's own busy handler makes a writer that finds the lock taken sleep 1, 2, 5, 10, 15 … ms
+    before each new try, whether the holder needs 0.2 ms more or 20: under load, on two cores, the
+    web workers spent a fifth of their time asleep that way while the lock was free. Here a waiter
+    looks again within a millisecond. Processes that do not take the turn (the sqlite3 shell, a
+    copy) still meet SQLite's lock, and its busy handler, as before; a process that dies releases
+    its turn with its file descriptors."""
+
+    lock_path = None
+    _turn_fd = None
+    _turn_pid = None
+    _holding = False
+
+    def take_turn(self):
+        if self.lock_path is None:
+            return
+        if self._turn_pid != os.getpid():  # a fork's copy must not share its parent's lock
+            self._turn_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._turn_pid, self._holding = os.getpid(), False
+        if self._holding:
+            return
+        deadline, pause = time.monotonic() + _WRITE_LOCK_TIMEOUT, _TURN_FIRST_PAUSE
+        while True:
+            try:
+                fcntl.flock(self._turn_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._holding = True
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(pause)
+                pause = min(pause * 2, _TURN_LONGEST_PAUSE)
+
+    def end_turn(self):
+        if self._holding and self._turn_pid == os.getpid():
+            fcntl.flock(self._turn_fd, fcntl.LOCK_UN)
+        self._holding = False
+
+    def commit(self):
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self.end_turn()
+
+    def rollback(self):
+        try:
+            super().rollback()
+        finally:
+            if not self.in_transaction:
+                self.end_turn()
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            self.end_turn()
+            if self._turn_fd is not None and self._turn_pid == os.getpid():
+                os.close(self._turn_fd)
+            self._turn_fd = None
+
+
+def _set_lock_path(dbapi_connection, lock_path):
+    if isinstance(dbapi_connection, WriterConnection):
+        dbapi_connection.lock_path = lock_path
 
 
 def _sqlite_begin(conn):
@@ -94,7 +179,21 @@ def _sqlite_begin(conn):
     # instead of failing on a stale snapshot; the loser then sees the new state (409).
     # A reads_first request begins without it until begin_writing().
     deferred = has_request_context() and g.get("hotline_reads_first", False)
-    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+    if deferred:
+        conn.exec_driver_sql("BEGIN")
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if isinstance(dbapi_connection, WriterConnection):
+        try:
+            dbapi_connection.take_turn()
+        except sqlite3.OperationalError as exc:
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except Exception:
+        if isinstance(dbapi_connection, WriterConnection):
+            dbapi_connection.end_turn()
+        raise
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
