@@ -31,7 +31,7 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 OPEN_THRESHOLDS = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 # Held-out sets whose misses and false alarms are never printed, even with --misses: the newest sets, the
 # fair estimates of the rounds that wrote them, whose rows nobody tuning the detector may read.
-UNREAD = (urgency.HOLDOUT12, urgency.HOLDOUT13)
+UNREAD = (urgency.HOLDOUT14, urgency.HOLDOUT15)
 assert set(UNREAD) <= set(urgency.HELD_OUT)
 
 
@@ -149,13 +149,20 @@ def fresh_messages():
 
 
 def baseline(rev):
-    """classifier/urgency.py and its corpus as shipped at git revision rev, imported from a temporary copy."""
+    """classifier/urgency.py and its corpus as shipped at git revision rev, or as found in a copy of the tree (rev
+    naming a folder, e.g. a round's uncommitted tree copied aside), imported from a temporary copy."""
     folder = Path(tempfile.mkdtemp(prefix="urgency-baseline-"))
     atexit.register(shutil.rmtree, folder, True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "classifier/urgency.py",
-                              "classifier/data/urgency", "classifier/data/seed"], check=True, capture_output=True)
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(folder, filter="data")
+    if Path(rev).is_dir():
+        (folder / "classifier" / "data").mkdir(parents=True)
+        shutil.copy(Path(rev) / "classifier" / "urgency.py", folder / "classifier" / "urgency.py")
+        for part in ("urgency", "seed"):
+            shutil.copytree(Path(rev) / "classifier" / "data" / part, folder / "classifier" / "data" / part)
+    else:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "classifier/urgency.py",
+                                  "classifier/data/urgency", "classifier/data/seed"], check=True, capture_output=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(folder, filter="data")
     # A held-out set of this tree that the revision's code does not know as held out (it was written after
     # that code, then committed) would be read as training data: it is left out of the copy.
     source = (folder / "classifier" / "urgency.py").read_text(encoding="utf-8")
@@ -228,7 +235,7 @@ def main():
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--cv-only", action="store_true", help="tuning: leave the held-out and public sets unread")
     parser.add_argument("--baseline", metavar="REV", help="also measure classifier/urgency.py as shipped at this "
-                        "git revision (e.g. HEAD), in the same run")
+                        "git revision (e.g. HEAD), or as found in this copy of the tree (a folder), in the same run")
     parser.add_argument("--nested", action="store_true", help="also run nested grouped CV (threshold chosen "
                         "inside each outer fold; about five times as long)")
     parser.add_argument("--misses", action="store_true", help="print the held-out sets' misses and false alarms "
@@ -258,8 +265,8 @@ def main():
                                           if args.baseline else [])
     for name, seconds in [(name, training_seconds(module)) for name, module in modules]:
         print(f"[{name}] start-up training on the whole corpus: median {seconds:.2f} s of 3")
-    # Every frozen set still held out (holdout12.csv and holdout13.csv; holdout.csv to holdout11.csv are training data
-    # since round 13), for this tree and the baseline alike; the misses of the sets in UNREAD are never printed.
+    # Every frozen set still held out (holdout14.csv and holdout15.csv; holdout.csv to holdout13.csv are training data
+    # since round 15), for this tree and the baseline alike; the misses of the sets in UNREAD are never printed.
     for path in urgency.HELD_OUT:
         for name, module in modules:
             show(f"[{name}] held-out {path.name} (frozen, never tuned on)",

@@ -39,6 +39,10 @@ HOLDOUT11_SHA256 = "9217938caf58a8a526f7b73a629c8bbbd182120ece5699dd154f5b07f414
 HOLDOUT12_SHA256 = "0e00cacf99dca801ec8d54e79e0bcff033230e514b373a6fa499e92e40db5e00"
 # Written and frozen at the start of round 13 (session 11), before any corpus row had been read.
 HOLDOUT13_SHA256 = "8d52ff5e6ce395e2706bd1a1c0a85acb5f1b4e62b284fdb44df63317ededc509"
+# Written and frozen at the start of round 14, before any corpus row had been read.
+HOLDOUT14_SHA256 = "1b8abc7afd71e96248af312655a7ad20a2528a9a6224e48527fe3563ecaecfa9"
+# holdout15.csv, written and frozen at the start of round 15.
+HOLDOUT15_SHA256 = "ce903305bb25ad06bbc82989b748c90bb94f735efa547ce69e0276839d9698cf"
 
 
 @pytest.mark.parametrize("text, line", [
@@ -98,7 +102,6 @@ def test_a_person_down_or_a_wire_down_decides_the_line(text, line):
     ("孩子吃糖块卡住了，脸憋紫了咳不出来", "120"),            # stuck in the throat: choking, not trapped
     ("我侄子误吃了外婆的安眠药，现在昏昏欲睡", "120"),        # pills taken by mistake: poisoning
     ("我姐把自己锁在浴室里，地上有血水，喊她不吭声", "110"),  # locked in by herself, bleeding: self-harm
-    ("收割机翻到沟里了，司机压在下面", "120"),                # an overturned vehicle: traffic injury
     ("医院里有个病人爬到窗户外面，护士拉不住", "110"),        # an adult out on a ledge, not a child stuck
     ("电工碰到高压线，人一下子弹到地上，衣服在冒烟", "120"),  # a shock, though something smokes
     ("下暴雨，路边的电线掉水里了，水面一闪一闪的", "110"),    # a wire down in the water
@@ -106,6 +109,16 @@ def test_a_person_down_or_a_wire_down_decides_the_line(text, line):
 def test_round_five_line_corrections(text, line):
     flag = detect(text)
     assert (flag.level, flag.transfer_hint) == ("emergency", line)
+
+
+def test_an_overturned_vehicle_is_a_traffic_injury_to_the_rules_and_may_be_a_person_pinned_to_the_whole_text_model():
+    # The rules' round-5 correction: an overturned vehicle is a traffic injury (120), not a collapse. Since round 15
+    # (holdout13 in training: a car crushed under an overturned lorry, 119) the whole-text model is sure enough of
+    # 119 to override it, the line the corpus gives a driver pinned under a vehicle that is not moving (holdout8).
+    text = "收割机翻到沟里了，司机压在下面"
+    assert urgency._line(urgency._cues(text), text) == "120"
+    flag = detect(text)
+    assert flag.level == "emergency" and flag.transfer_hint in ("119", "120")
 
 
 @pytest.mark.parametrize("text, line", [
@@ -339,9 +352,12 @@ def test_the_corpus_has_enough_emergencies_and_look_alikes_without_repeats():
                                                  (urgency.HOLDOUT10, HOLDOUT10_SHA256, 200),
                                                  (urgency.HOLDOUT11, HOLDOUT11_SHA256, 200),
                                                  (urgency.HOLDOUT12, HOLDOUT12_SHA256, 200),
-                                                 (urgency.HOLDOUT13, HOLDOUT13_SHA256, 200)],
+                                                 (urgency.HOLDOUT13, HOLDOUT13_SHA256, 200),
+                                                 (urgency.HOLDOUT14, HOLDOUT14_SHA256, 200),
+                                                 (urgency.HOLDOUT15, HOLDOUT15_SHA256, 200)],
                          ids=["holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7",
-                              "holdout8", "holdout9", "holdout10", "holdout11", "holdout12", "holdout13"])
+                              "holdout8", "holdout9", "holdout10", "holdout11", "holdout12", "holdout13", "holdout14",
+                              "holdout15"])
 def test_the_held_out_sets_are_frozen_and_disjoint_from_the_training_corpus(path, sha256, least):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
     held_out = _rows(path)
@@ -366,9 +382,9 @@ def test_the_held_out_sets_share_nothing_and_every_line_is_in_the_later_ones():
         assert {row["line"] for row in later if row["level"] == "emergency"} == set(TRANSFER_LINES)
     assert urgency.read_corpus() == urgency.read_corpus(
         sorted(path for path in CORPUS.glob("*.csv") if path not in urgency.HELD_OUT))
-    # The sets still held out are the newest two, whose misses the evaluation never prints; since round 13 the
-    # first eleven are training data.
-    assert urgency.HELD_OUT == HOLDOUTS[-2:] == (urgency.HOLDOUT12, urgency.HOLDOUT13)
+    # The sets still held out are the newest two, whose misses the evaluation never prints; since round 15 the
+    # first thirteen are training data.
+    assert urgency.HELD_OUT == HOLDOUTS[-2:] == (urgency.HOLDOUT14, urgency.HOLDOUT15)
 
 
 @pytest.mark.parametrize("text", ["楼下餐馆着火了，浓烟很大", "我爸突然倒在地上叫不醒", "煤气管子裂了，一直嘶嘶地漏",
