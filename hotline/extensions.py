@@ -146,15 +146,14 @@ class WriterConnection(sqlite3.Connection):
         self._holding = False
 
     def commit(self):
-        try:
-            super().commit()
-        finally:
-            if not self.in_transaction:
-                self.end_turn()
+        self._finish(super().commit)
 
     def rollback(self):
+        self._finish(super().rollback)
+
+    def _finish(self, end_transaction):
         try:
-            super().rollback()
+            end_transaction()
         finally:
             if not self.in_transaction:
                 self.end_turn()
