@@ -477,10 +477,12 @@ def judge(text, level_model, threshold=EMERGENCY_THRESHOLD, open_threshold=OPEN_
     probabilities = level_model.predict_proba(text, _signals(cues, text), matches)
     phrases = tuple(dict.fromkeys(cue.word for cue in cues))
     emergency = probabilities[LEVELS.index("emergency")]
-    if level_model.whole is not None:
-        emergency = (1 - OPEN_BLEND) * emergency + OPEN_BLEND * level_model.whole_proba(text)[OPEN_LINES:].sum()
+    # The whole-text model's lines, read once: blended into the decision, then the line chooser's evidence.
+    lines = level_model.whole_proba(text)[OPEN_LINES:] if level_model.whole is not None else None
+    if lines is not None:
+        emergency = (1 - OPEN_BLEND) * emergency + OPEN_BLEND * lines.sum()
     if emergency >= threshold:
-        return Urgency("emergency", phrases, level_model.line(text, _line(cues, text)))
+        return Urgency("emergency", phrases, level_model.line(text, _line(cues, text), lines))
     # A hazard the rules see ("随时可能倒塌") stays urgent even when the model calls the text normal.
     hazard = any(cue.state == "hazard" or cue.word == "危险" for cue in cues) or _MARKERS["wear"].search(text)
     if hazard or probabilities[LEVELS.index("urgent")] > probabilities[LEVELS.index("normal")]:
@@ -857,12 +859,13 @@ class CompiledModel:
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
 
-    def line(self, text, ruled):
+    def line(self, text, ruled, lines=None):
         """The transfer line of an emergency found by the cues: the rules' line (ruled), unless the whole-text model
-        is at least LINE_OVERRIDE sure of another (round 10)."""
+        is at least LINE_OVERRIDE sure of another (round 10). `lines`: that model's line probabilities for the text,
+        when the caller has read them already."""
         if self.whole is None:
             return ruled
-        probabilities = self.whole_proba(text)[OPEN_LINES:]
+        probabilities = self.whole_proba(text)[OPEN_LINES:] if lines is None else lines
         best = int(np.argmax(probabilities))
         return OPEN_CLASSES[best + OPEN_LINES] if probabilities[best] >= LINE_OVERRIDE else ruled
 

@@ -47,9 +47,13 @@ def attach_engine_listeners(engine):
         return
     if engine.url.database and engine.url.database != ":memory:" and not engine.url.database.startswith("file:"):
         lock_path = f"{os.path.abspath(engine.url.database)}-writer"
-        event.listen(engine, "do_connect",
-                     lambda dialect, record, cargs, cparams: cparams.update(factory=WriterConnection))
-        event.listen(engine, "connect", lambda dbapi_connection, record: _set_lock_path(dbapi_connection, lock_path))
+
+        @event.listens_for(engine, "do_connect")
+        def connect_as_writer(dialect, record, cargs, cparams):
+            connection = sqlite3.connect(*cargs, **cparams, factory=WriterConnection)
+            connection.lock_path = lock_path
+            return connection
+
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     event.listen(engine, "before_cursor_execute", _refuse_unlocked_write)
@@ -109,8 +113,8 @@ class WriterConnection(sqlite3.Connection):
     database (flock), held from BEGIN IMMEDIATE until its commit or rollback has finished.
 
     SQLite's own busy handler makes a writer that finds the lock taken sleep 1, 2, 5, 10, 15 … ms
-    before each new try, whether the holder needs 0.2 ms more or 20: under load, on two cores, the
-    web workers spent a fifth of their time asleep that way while the lock was free. Here a waiter
+    before each new try, whether the holder needs 0.2 ms more or 20, so that under load a web worker
+    slept on past the moment the lock came free (session 12, README "Load"). Here a waiter
     looks again within a millisecond. Processes that do not take the turn (the sqlite3 shell, a
     copy) still meet SQLite's lock, and its busy handler, as before; a process that dies releases
     its turn with its file descriptors."""
@@ -166,11 +170,6 @@ class WriterConnection(sqlite3.Connection):
             if self._turn_fd is not None and self._turn_pid == os.getpid():
                 os.close(self._turn_fd)
             self._turn_fd = None
-
-
-def _set_lock_path(dbapi_connection, lock_path):
-    if isinstance(dbapi_connection, WriterConnection):
-        dbapi_connection.lock_path = lock_path
 
 
 def _sqlite_begin(conn):
